@@ -1,0 +1,184 @@
+//! Pixel-grid detection: scale (pixel size), phase (offset) and confidence, per axis.
+//!
+//! The detector needs no hints. Per axis it
+//! 1. builds gradient profiles ([`profile`]): the summed first difference, which
+//!    peaks on cell boundaries (nearest, bicubic, blurred input), and the summed
+//!    second difference, which peaks where the image bends (cell centres of
+//!    bilinear input);
+//! 2. takes the strongest periodicities of both profiles with an FFT and turns each
+//!    into pitch candidates (the peak may be a harmonic or a subharmonic), refined to
+//!    a fraction of a percent by a direct DFT ([`spectrum`]);
+//! 3. scores each candidate pitch and phase by *coherence*: how much of the image's
+//!    variance the cells explain, against the same cells shifted by half a cell
+//!    ([`axis`]). JPEG's 8x8 blocks or noise give periodic profile peaks but no
+//!    coherent cells, so they never win.
+//!
+//! The result is a [`Grid`]; when no candidate is coherent enough, a typed
+//! [`SpriteDxError::NoGridFound`] carries the best confidence instead of a guess.
+
+mod axis;
+mod profile;
+mod spectrum;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, SpriteDxError};
+use ::image::RgbaImage;
+
+pub use axis::AxisGrid;
+use axis::{AxisAnalysis, Candidate};
+
+/// Smallest pixel size the detector searches (input pixels per cell).
+pub const MIN_PIXEL_SIZE: f32 = 1.5;
+/// Largest pixel size the detector searches (input pixels per cell).
+pub const MAX_PIXEL_SIZE: f32 = 32.0;
+/// Confidence below which no grid is reported.
+pub const MIN_CONFIDENCE: f32 = 0.35;
+
+/// A detected pixel grid: cell `(i, j)` covers input pixels whose centres lie in
+/// `[offset.x + i * pixel_size.x, offset.x + (i + 1) * pixel_size.x)` (and likewise in y),
+/// for `i` in `0..cells[0]`. `offset` may be negative when the first cell is partly
+/// outside the image.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Grid {
+    /// Input pixels per cell, per axis (fractional sizes allowed).
+    pub pixel_size: [f32; 2],
+    /// Position of the first cell's left/top edge, in input pixels.
+    pub offset: [f32; 2],
+    /// Number of cells (output pixels), per axis.
+    pub cells: [u32; 2],
+    /// How sure the detector is, 0..1 (the lower of the two axes).
+    pub confidence: f32,
+}
+
+impl Grid {
+    /// The identity grid: one cell per input pixel (already-clean art).
+    pub fn identity(width: u32, height: u32) -> Self {
+        Self {
+            pixel_size: [1.0, 1.0],
+            offset: [0.0, 0.0],
+            cells: [width, height],
+            confidence: 1.0,
+        }
+    }
+
+    /// Builds a grid from two per-axis results.
+    pub fn from_axes(x: AxisGrid, y: AxisGrid) -> Self {
+        Self {
+            pixel_size: [x.pitch, y.pitch],
+            offset: [x.offset, y.offset],
+            cells: [x.cells, y.cells],
+            confidence: x.confidence.min(y.confidence),
+        }
+    }
+
+    /// Whether this is the identity grid (pixel size 1, no offset).
+    pub fn is_identity(&self) -> bool {
+        self.pixel_size == [1.0, 1.0] && self.offset == [0.0, 0.0]
+    }
+}
+
+/// Optional knowledge about the grid; everything is found automatically when empty.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct GridHints {
+    /// Known pixel size (input pixels per cell), the same on both axes.
+    pub pixel_size: Option<f32>,
+    /// Known number of cells `[width, height]` of the clean sprite.
+    pub cells: Option<[u32; 2]>,
+}
+
+impl GridHints {
+    fn validate(&self, width: u32, height: u32) -> Result<()> {
+        if let Some(s) = self.pixel_size {
+            if !(s.is_finite() && s >= 1.0 && s <= width.max(height) as f32) {
+                return Err(SpriteDxError::InvalidOption(format!(
+                    "pixel size {s} must be between 1 and the image size"
+                )));
+            }
+        }
+        if let Some([cw, ch]) = self.cells {
+            if cw == 0 || ch == 0 || cw > width || ch > height {
+                return Err(SpriteDxError::InvalidOption(format!(
+                    "cells {cw}x{ch} must be between 1 and the image size {width}x{height}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn pitch_for_axis(&self, axis: usize, len: u32) -> Option<f32> {
+        self.pixel_size
+            .or_else(|| self.cells.map(|c| len as f32 / c[axis] as f32))
+    }
+}
+
+/// Detects the pixel grid of one image (transparent pixels count as background).
+///
+/// Returns [`SpriteDxError::NoGridFound`] when no grid of pixel size
+/// [`MIN_PIXEL_SIZE`]..=[`MAX_PIXEL_SIZE`] is coherent enough; callers decide
+/// whether that means "already clean" (see [`crate::restore`]).
+pub fn detect_grid(image: &RgbaImage, hints: &GridHints) -> Result<Grid> {
+    detect_shared_grid(std::slice::from_ref(image), hints)
+}
+
+/// Detects one grid shared by several images of the same size (frames of a clip,
+/// or the sprites of a sheet cut apart): their evidence is pooled.
+pub fn detect_shared_grid(images: &[RgbaImage], hints: &GridHints) -> Result<Grid> {
+    let Some(first) = images.first() else {
+        return Err(SpriteDxError::InvalidOption("no images to detect a grid on".into()));
+    };
+    let (w, h) = first.dimensions();
+    if images.iter().any(|i| i.dimensions() != (w, h)) {
+        return Err(SpriteDxError::InvalidOption("images sharing a grid must have the same size".into()));
+    }
+    hints.validate(w, h)?;
+    let planes: Vec<profile::Plane> = images.iter().map(profile::Plane::premultiplied).collect();
+    let transposed: Vec<profile::Plane> = planes.iter().map(profile::Plane::transposed).collect();
+    let x = AxisAnalysis::new(&planes);
+    let y = AxisAnalysis::new(&transposed);
+    let hinted = (hints.pitch_for_axis(0, w), hints.pitch_for_axis(1, h));
+    if let (Some(px), Some(py)) = hinted {
+        return Ok(Grid::from_axes(x.finish(&x.fit_fixed(px)), y.finish(&y.fit_fixed(py))));
+    }
+    let (bx, by) = match (x.best(), y.best()) {
+        (Some(bx), Some(by)) => square_pixels(&x, bx, &y, by),
+        // One axis without variation (a flat band): assume square pixels.
+        (Some(bx), None) => (bx, y.fit_fixed(bx.pitch)),
+        (None, Some(by)) => (x.fit_fixed(by.pitch), by),
+        (None, None) => return Err(no_grid("x", 0.0)),
+    };
+    for (axis, c) in [("x", &bx), ("y", &by)] {
+        if c.gain < MIN_CONFIDENCE {
+            return Err(no_grid(axis, c.gain));
+        }
+    }
+    Ok(Grid::from_axes(x.finish(&bx), y.finish(&by)))
+}
+
+/// Generated sprites have square pixels: when one axis explains the other's pitch as
+/// well as its own (a tile whose columns all come in pairs cannot tell 2 from 4 on
+/// its own), both take the same pitch, the smaller one when both could.
+fn square_pixels(x: &AxisAnalysis, bx: Candidate, y: &AxisAnalysis, by: Candidate) -> (Candidate, Candidate) {
+    if (bx.pitch / by.pitch - 1.0).abs() <= 0.02 {
+        return (bx, by);
+    }
+    let x_as_y = x.fit_near(by.pitch);
+    let y_as_x = y.fit_near(bx.pitch);
+    let x_ok = AxisAnalysis::fits_as_well(&x_as_y, &bx) && (x_as_y.pitch / by.pitch - 1.0).abs() <= 0.02;
+    let y_ok = AxisAnalysis::fits_as_well(&y_as_x, &by) && (y_as_x.pitch / bx.pitch - 1.0).abs() <= 0.02;
+    match (x_ok, y_ok) {
+        (true, true) if by.pitch < bx.pitch => (x_as_y, by),
+        (true, true) => (bx, y_as_x),
+        (true, false) => (x_as_y, by),
+        (false, true) => (bx, y_as_x),
+        (false, false) => (bx, by),
+    }
+}
+
+fn no_grid(axis: &'static str, confidence: f32) -> SpriteDxError {
+    SpriteDxError::NoGridFound {
+        axis,
+        confidence,
+        threshold: MIN_CONFIDENCE,
+    }
+}

@@ -1,0 +1,39 @@
+//! # spritedx-model
+//!
+//! Everything in SpriteDX that is not Bevy: pixel-grid detection, palette
+//! extraction and snapping, the classical restoration pipeline, synthetic
+//! degradations used for training and evaluation, and quality metrics.
+//!
+//! The main entry point is [`restore::restore`]:
+//!
+//! ```no_run
+//! use spritedx_model::prelude::*;
+//!
+//! let input = load_image("ai_sprite.png").unwrap();
+//! let restored = restore(&input, &RestoreOptions::default()).unwrap();
+//! println!("pixel size {:?}, {} colours", restored.report.pixel_size, restored.report.colors);
+//! restored.image.save("sprite.png").unwrap();
+//! ```
+//!
+//! Images are [`image::RgbaImage`] (8-bit sRGB, straight alpha) throughout: the
+//! `image` crate already decodes every format we read (PNG, JPEG, WebP, 16-bit,
+//! grayscale, indexed) into it, so there is no buffer type of our own.
+
+pub mod degrade;
+pub mod error;
+pub mod grid;
+pub mod image;
+pub mod metrics;
+pub mod palette;
+pub mod restore;
+
+pub use error::SpriteDxError;
+
+/// The types most users need, in one import.
+pub mod prelude {
+    pub use crate::error::SpriteDxError;
+    pub use crate::grid::{detect_grid, Grid, GridHints};
+    pub use crate::image::io::{load_image, load_image_from_memory, ImageLimits};
+    pub use crate::palette::{Palette, PaletteOptions};
+    pub use crate::restore::{restore, KeyColor, RestoreMode, RestoreOptions, RestoreReport, Restored};
+}

@@ -1,0 +1,3 @@
+//! `spritedx eval ...`: scoring models on datasets.
+
+pub mod restore;
