@@ -1,11 +1,11 @@
-//! Grid detection along one axis: candidates from the spectrum, choice by coherence.
+//! Grid detection along one axis: spectral candidates, coherence, and the rules
+//! that choose between a pitch, its multiples and its harmonics.
 
 use rustfft::FftPlanner;
 
 use super::profile::{Plane, Profiles, FIRST_POSITION, SECOND_POSITION};
-use super::spectrum::Signal;
+use super::spectrum::{Signal, Spectrum};
 use super::{MAX_PIXEL_SIZE, MIN_CONFIDENCE, MIN_PIXEL_SIZE};
-
 
 /// The grid along one axis.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -16,7 +16,7 @@ pub struct AxisGrid {
     pub offset: f32,
     /// Number of cells.
     pub cells: u32,
-    /// Coherence gain of this grid over the same grid shifted by half a cell, 0..1.
+    /// Confidence, 0..1.
     pub confidence: f32,
 }
 
@@ -24,43 +24,92 @@ pub struct AxisGrid {
 const MAX_SCORED_ROWS: usize = 96;
 /// Spectral peaks taken from each profile.
 const PEAKS_PER_PROFILE: usize = 5;
-/// Candidate pitches scored for coherence (the spectrally strongest).
+/// Candidate pitches scored for coherence (the spectrally most prominent).
 const MAX_CANDIDATES: usize = 16;
-/// A multiple of the chosen pitch must keep this share of its gain to replace it.
+/// Parity asymmetry above which the pitch is taken to be half the true one.
+const PARITY_ASYMMETRY: f32 = 0.5;
+/// Axes up to this length also try a dense sweep of pitches.
+const DENSE_SWEEP_WIDTH: usize = 160;
+/// Candidates refined in phase and ranked.
+const REFINED_CANDIDATES: usize = 8;
+/// Weight of the spectral prominence against the coherence gain when ranking.
+const PROMINENCE_WEIGHT: f32 = 0.15;
+/// The residual-driven pitch refinement is kept when it leaves at most this share.
+const SHARPEN_RATIO: f32 = 0.6;
+/// A larger pitch must keep this share of the gain to replace the chosen one.
 const GAIN_TOLERANCE: f32 = 0.8;
-/// Candidates refined jointly in pitch and phase.
-const REFINED_CANDIDATES: usize = 6;
-/// A subdivision replaces the pitch when its residual is at most this share.
+/// A subdivision replaces the pitch when its residual is at most this share...
 const SUBDIVIDE_RATIO: f32 = 0.5;
 /// ... and explains at least this much more of the variance.
 const SUBDIVIDE_MARGIN: f32 = 0.01;
-/// A multiple replaces the pitch when its residual is at most this factor higher...
+/// A larger pitch replaces the chosen one when its residual is at most this factor higher...
 const MERGE_RATIO: f32 = 1.15;
 /// ... plus this.
 const MERGE_SLACK: f32 = 0.002;
+
+/// A pitch and phase with its scores.
+#[derive(Clone, Copy, Debug)]
+pub struct Candidate {
+    /// Input pixels per cell.
+    pub pitch: f32,
+    /// Phase in `[0, pitch)`.
+    pub offset: f32,
+    /// Share of the half-cell-shifted grid's residual that this phase removes, 0..1.
+    pub gain: f32,
+    /// Share of the variance the cells leave unexplained.
+    pub r: f32,
+    /// Whitened spectral peak height at this pitch.
+    pub prominence: f32,
+    /// Cells along the axis.
+    cells: f32,
+}
+
+impl Candidate {
+    /// Ranking score: coherence gain plus spectral prominence, discounted for few
+    /// cells (a handful of large cells lines up with a silhouette by chance).
+    fn weighted(&self) -> f32 {
+        (self.gain + PROMINENCE_WEIGHT * self.prominence) * (1.0 - 1.0 / self.cells.max(1.0).sqrt())
+    }
+
+    /// Confidence: the gain, lifted by a clear spectral peak (blurred small cells are
+    /// periodic but only weakly phase-sensitive).
+    pub fn confidence(&self) -> f32 {
+        let spectral = ((self.prominence - 1.5) / 3.0).clamp(0.0, 1.0);
+        self.gain.max(spectral)
+    }
+}
 
 /// Everything known about one axis: its profiles and coherence, for scoring any pitch.
 pub struct AxisAnalysis {
     width: usize,
     profiles: Profiles,
     coherence: Coherence,
+    spectra: [Spectrum; 2],
 }
 
 impl AxisAnalysis {
-    /// Builds the profiles and per-row sums of `planes` (pooled) along x.
+    /// Builds the profiles, spectra and per-row sums of `planes` (pooled) along x.
     pub fn new(planes: &[Plane]) -> Self {
+        let profiles = Profiles::of(planes);
+        let mut planner = FftPlanner::new();
+        let spectra = [
+            signal(&profiles.first, FIRST_POSITION).spectrum(&mut planner),
+            signal(&profiles.second, SECOND_POSITION).spectrum(&mut planner),
+        ];
         Self {
             width: planes[0].width,
-            profiles: Profiles::of(planes),
             coherence: Coherence::new(planes),
+            profiles,
+            spectra,
         }
     }
 
-    fn signals(&self) -> (Signal<'_>, Signal<'_>) {
-        (
-            Signal { values: &self.profiles.first, position0: FIRST_POSITION },
-            Signal { values: &self.profiles.second, position0: SECOND_POSITION },
-        )
+    fn first(&self) -> Signal<'_> {
+        signal(&self.profiles.first, FIRST_POSITION)
+    }
+
+    fn second(&self) -> Signal<'_> {
+        signal(&self.profiles.second, SECOND_POSITION)
     }
 
     /// Whether there is anything to analyse (at least 3 pixels and some variation).
@@ -72,18 +121,46 @@ impl AxisAnalysis {
         MAX_PIXEL_SIZE.min(self.width as f32 / 2.0).max(MIN_PIXEL_SIZE)
     }
 
-    /// The best phase of a fixed pitch.
-    pub fn fit_fixed(&self, p: f32) -> Candidate {
-        let (first, second) = self.signals();
-        let s = score(&self.coherence, &first, &second, p);
-        refine(&self.coherence, s, false, self.max_pitch())
+    fn prominence(&self, p: f32) -> f32 {
+        self.spectra[0].prominence_at(1.0 / p).max(self.spectra[1].prominence_at(1.0 / p))
     }
 
-    /// The best phase and a locally refined pitch near `p`.
+    /// The profile whose spectrum shows pitch `p` best.
+    fn carrier(&self, p: f32) -> Signal<'_> {
+        if self.spectra[0].prominence_at(1.0 / p) >= self.spectra[1].prominence_at(1.0 / p) {
+            self.first()
+        } else {
+            self.second()
+        }
+    }
+
+    /// The best phase of a fixed pitch.
+    pub fn fit_fixed(&self, p: f32) -> Candidate {
+        let start = phase_candidates(&self.coherence, &self.first(), &self.second(), p);
+        Candidate {
+            prominence: self.prominence(p),
+            ..refine_phase(&self.coherence, start)
+        }
+    }
+
+    /// The best phase of a pitch refined near `p`: by phase drift, then by the
+    /// residual where that makes the cells much flatter (sharp input, where only the
+    /// exact pitch gives flat cells; on blurred input the residual is too shallow to
+    /// steer the pitch).
     pub fn fit_near(&self, p: f32) -> Candidate {
-        let (first, second) = self.signals();
-        let s = score(&self.coherence, &first, &second, p);
-        refine(&self.coherence, s, true, self.max_pitch())
+        self.sharpen(self.fit_fixed(self.carrier(p).refine_pitch(p)))
+    }
+
+    fn sharpen(&self, c: Candidate) -> Candidate {
+        let joint = refine_jointly(&self.coherence, c, self.max_pitch());
+        if joint.r < c.r * SHARPEN_RATIO {
+            Candidate {
+                prominence: self.prominence(joint.pitch),
+                ..joint
+            }
+        } else {
+            c
+        }
     }
 
     /// Whether `other` explains this axis about as well as `reference`.
@@ -96,23 +173,20 @@ impl AxisAnalysis {
         if !self.has_content() {
             return None;
         }
-        let (first, second) = self.signals();
-        let mut scored: Vec<Candidate> = candidate_pitches(&first, &second, self.width)
-            .into_iter()
-            .map(|p| score(&self.coherence, &first, &second, p))
-            .collect();
-        scored.sort_by(|a, b| b.weighted().total_cmp(&a.weighted()));
-        scored.truncate(REFINED_CANDIDATES);
-        let refined: Vec<Candidate> = scored.iter().map(|s| refine(&self.coherence, *s, true, self.max_pitch())).collect();
+        let mut ranked: Vec<Candidate> = self.candidate_pitches().into_iter().map(|p| self.fit_fixed(p)).collect();
+        ranked.sort_by(|a, b| b.weighted().total_cmp(&a.weighted()));
+        ranked.truncate(REFINED_CANDIDATES);
+        let mut ranked: Vec<Candidate> = ranked.into_iter().map(|c| self.sharpen(c)).collect();
+        ranked.sort_by(|a, b| b.weighted().total_cmp(&a.weighted()));
         if std::env::var_os("SDX_DEBUG").is_some() {
-            for s in &refined {
-                eprintln!("  p {:7.3} o {:6.2} gain {:.3} r {:.4} w {:.3}", s.pitch, s.offset, s.gain, s.r, s.weighted());
+            for s in &ranked {
+                eprintln!("  p {:7.3} o {:6.2} gain {:.3} r {:.4} prom {:.2} w {:.3}", s.pitch, s.offset, s.gain, s.r, s.prominence, s.weighted());
             }
         }
-        let mut best = *refined.iter().max_by(|a, b| a.weighted().total_cmp(&b.weighted()))?;
-        // Among equally good fits the largest pitch wins (finer grids that contain
-        // every true edge fit as well).
-        if let Some(larger) = refined
+        let mut best = *ranked.first()?;
+        // Among equally good fits the largest pitch wins: a finer grid that contains
+        // every true edge fits as well.
+        if let Some(larger) = ranked
             .iter()
             .filter(|c| c.pitch > best.pitch && Self::fits_as_well(c, &best))
             .max_by(|a, b| a.pitch.total_cmp(&b.pitch))
@@ -127,7 +201,7 @@ impl AxisAnalysis {
                 continue;
             }
             let s = self.fit_near(q);
-            if s.r <= best.r * SUBDIVIDE_RATIO - SUBDIVIDE_MARGIN && s.gain >= MIN_CONFIDENCE {
+            if s.r <= best.r * SUBDIVIDE_RATIO - SUBDIVIDE_MARGIN && s.confidence() >= MIN_CONFIDENCE {
                 best = s;
                 break;
             }
@@ -144,7 +218,90 @@ impl AxisAnalysis {
                 break;
             }
         }
+        // Half the true pitch puts every other line on a cell centre: one parity
+        // class of lines carries the edges (or the bilinear kinks), the other little.
+        let double = best.pitch * 2.0;
+        if double <= self.max_pitch() && self.parity_asymmetry(&best) > PARITY_ASYMMETRY {
+            let s = self.fit_near(double);
+            if s.confidence() >= MIN_CONFIDENCE {
+                best = s;
+            }
+        }
         Some(self.simplest(best))
+    }
+
+    /// How unequal the profile energy is on even and odd grid lines, 0..1 (the larger
+    /// of the two profiles).
+    fn parity_asymmetry(&self, c: &Candidate) -> f32 {
+        [(&self.profiles.first, FIRST_POSITION), (&self.profiles.second, SECOND_POSITION)]
+            .into_iter()
+            .map(|(values, pos0)| {
+                let mut energy = [0.0f32; 2];
+                let mut line = c.offset.rem_euclid(c.pitch);
+                let mut n = 0usize;
+                let reach = (c.pitch * 0.25).max(0.5);
+                while line < self.width as f32 {
+                    let lo = ((line - reach - pos0).ceil().max(0.0)) as usize;
+                    let hi = ((line + reach - pos0).floor().max(0.0) as usize).min(values.len().saturating_sub(1));
+                    let peak = (lo..=hi).filter_map(|i| values.get(i)).copied().fold(0.0, f32::max);
+                    energy[n % 2] += peak;
+                    line += c.pitch;
+                    n += 1;
+                }
+                let total = energy[0] + energy[1];
+                if total > 0.0 {
+                    (energy[0] - energy[1]).abs() / total
+                } else {
+                    0.0
+                }
+            })
+            .fold(0.0, f32::max)
+    }
+
+    /// Pitches suggested by the spectral peaks of both profiles (each peak may be the
+    /// fundamental, a harmonic or a subharmonic), refined by phase drift, most
+    /// prominent first.
+    fn candidate_pitches(&self) -> Vec<f32> {
+        let (lo, hi) = (1.0 / MAX_PIXEL_SIZE, 1.0 / MIN_PIXEL_SIZE);
+        let max_pitch = self.max_pitch();
+        let mut pitches: Vec<f32> = Vec::new();
+        for spectrum in &self.spectra {
+            for (f, _) in spectrum.peaks(lo, hi, PEAKS_PER_PROFILE) {
+                for m in 1..=4 {
+                    for p in [m as f32 / f, 1.0 / (f * m as f32)] {
+                        if (MIN_PIXEL_SIZE..=max_pitch).contains(&p) && !pitches.iter().any(|q| (q / p - 1.0).abs() < 0.015) {
+                            pitches.push(p);
+                        }
+                    }
+                }
+            }
+        }
+        let mut ranked: Vec<(f32, f32)> = pitches
+            .into_iter()
+            .map(|p| {
+                let p = self.carrier(p).refine_pitch(p);
+                (p, self.prominence(p))
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        ranked.truncate(MAX_CANDIDATES);
+        let mut out: Vec<f32> = ranked.into_iter().map(|(p, _)| p).collect();
+        // Whole pitches near every candidate (generators favour them, and sharp input
+        // fits them exactly) and, on small axes where the spectrum has too few
+        // periods to resolve anything, a dense sweep.
+        let wholes: Vec<f32> = out.iter().flat_map(|p| [p.floor(), p.ceil()]).collect();
+        out.extend(wholes.into_iter().filter(|&p| p >= 2.0 && p <= max_pitch));
+        if self.width <= DENSE_SWEEP_WIDTH {
+            let mut p = MIN_PIXEL_SIZE;
+            while p <= max_pitch {
+                out.push(p);
+                p *= 1.02;
+            }
+            out.extend((2..=max_pitch as u32).map(|p| p as f32));
+        }
+        out.sort_by(f32::total_cmp);
+        out.dedup_by(|a, b| (*a / *b - 1.0).abs() < 1e-4);
+        out
     }
 
     /// Prefers a whole or half pitch near `best` when it explains the axis as well:
@@ -164,22 +321,46 @@ impl AxisAnalysis {
 
     /// Turns a candidate into cells covering the axis.
     pub fn finish(&self, c: &Candidate) -> AxisGrid {
-        finish(self.width, c.pitch, c.offset, c.gain)
+        let phase = c.offset.rem_euclid(c.pitch);
+        let offset = if phase / c.pitch >= 0.5 { phase - c.pitch } else { phase };
+        let cells = (((self.width as f32 - offset) / c.pitch) + 0.5).floor().max(1.0) as u32;
+        AxisGrid {
+            pitch: c.pitch,
+            offset,
+            cells,
+            confidence: c.confidence(),
+        }
     }
 }
 
-/// Joint local search of pitch (when `move_pitch`) and phase minimising the residual.
-fn refine(coherence: &Coherence, start: Candidate, move_pitch: bool, max_pitch: f32) -> Candidate {
+fn signal(values: &[f32], position0: f32) -> Signal<'_> {
+    Signal { values, position0 }
+}
+
+/// The most coherent of the phases the profiles suggest for pitch `p`: the first
+/// difference peaks on boundaries, the second on boundaries (sharp input) or on cell
+/// centres (bilinear input).
+fn phase_candidates(coherence: &Coherence, first: &Signal, second: &Signal, p: f32) -> Candidate {
+    let from_second = second.phase(p);
+    let (mut offset, mut r) = (0.0, f64::INFINITY);
+    for o in [first.phase(p), from_second, from_second + p * 0.5] {
+        let ro = coherence.residual(p, o);
+        if ro < r {
+            (offset, r) = (o, ro);
+        }
+    }
+    coherence.candidate(p, offset, r)
+}
+
+/// Joint local search of pitch and phase minimising the residual.
+fn refine_jointly(coherence: &Coherence, start: Candidate, max_pitch: f32) -> Candidate {
     let (mut p, mut o, mut r) = (start.pitch, start.offset, start.r as f64);
     for rel in [0.008f32, 0.004, 0.002, 0.001, 0.0005] {
         loop {
             let mut improved = false;
             for (dp, d_o) in [(0.0, rel * 10.0), (0.0, -rel * 10.0), (rel, 0.0), (-rel, 0.0), (rel, rel * 10.0), (-rel, -rel * 10.0)] {
-                if dp != 0.0 && !move_pitch {
-                    continue;
-                }
                 let (np, no) = (p * (1.0 + dp), o + d_o * p);
-                if !(MIN_PIXEL_SIZE..=max_pitch).contains(&np) && dp != 0.0 {
+                if !(MIN_PIXEL_SIZE..=max_pitch).contains(&np) {
                     continue;
                 }
                 let nr = coherence.residual(np, no);
@@ -193,138 +374,29 @@ fn refine(coherence: &Coherence, start: Candidate, move_pitch: bool, max_pitch: 
             }
         }
     }
-    let shifted = coherence.residual(p, o + p * 0.5);
-    let gain = if shifted > 0.0 { (1.0 - r / shifted).max(0.0) } else { 0.0 };
-    Candidate {
-        pitch: p,
-        offset: o.rem_euclid(p),
-        gain: gain as f32,
-        r: r as f32,
-        cells: coherence.width as f32 / p,
-    }
+    coherence.candidate(p, o, r)
 }
 
-/// A pitch and phase with its scores.
-#[derive(Clone, Copy, Debug)]
-pub struct Candidate {
-    /// Input pixels per cell.
-    pub pitch: f32,
-    /// Phase in `[0, pitch)`.
-    pub offset: f32,
-    /// Residual of the half-cell-shifted grid explained by this one, 0..1.
-    pub gain: f32,
-    /// Share of the variance the cells leave unexplained.
-    pub r: f32,
-    cells: f32,
-}
-
-impl Candidate {
-    /// Gain discounted for few cells: a handful of large cells lines up with a
-    /// sprite's silhouette or a texture's period by chance.
-    fn weighted(&self) -> f32 {
-        self.gain * (1.0 - 1.0 / self.cells.max(1.0).sqrt())
-    }
-}
-
-/// Pitches suggested by the spectral peaks of both profiles (each peak may be the
-/// fundamental, a harmonic or a subharmonic), refined and ranked by harmonic strength.
-fn candidate_pitches(first: &Signal, second: &Signal, width: usize) -> Vec<f32> {
-    let mut planner = FftPlanner::new();
-    let (lo, hi) = (1.0 / MAX_PIXEL_SIZE, 1.0 / MIN_PIXEL_SIZE);
-    let max_pitch = MAX_PIXEL_SIZE.min(width as f32 / 2.0);
-    let mut pitches: Vec<f32> = Vec::new();
-    for signal in [first, second] {
-        for f in signal.peaks(lo, hi, PEAKS_PER_PROFILE, &mut planner) {
-            for m in 1..=4 {
-                for p in [m as f32 / f, 1.0 / (f * m as f32)] {
-                    if (MIN_PIXEL_SIZE..=max_pitch).contains(&p) && !pitches.iter().any(|q| (q / p - 1.0).abs() < 0.015) {
-                        pitches.push(p);
-                    }
+/// Local search of the phase minimising the residual.
+fn refine_phase(coherence: &Coherence, start: Candidate) -> Candidate {
+    let p = start.pitch;
+    let (mut o, mut r) = (start.offset, start.r as f64);
+    for step in [0.08f32, 0.04, 0.02, 0.01] {
+        loop {
+            let mut improved = false;
+            for no in [o - step * p, o + step * p] {
+                let nr = coherence.residual(p, no);
+                if nr < r - 1e-9 {
+                    (o, r) = (no, nr);
+                    improved = true;
                 }
             }
-        }
-    }
-    let strength = |p: f32| first.harmonic_strength(p).max(second.harmonic_strength(p));
-    let mut ranked: Vec<(f32, f32)> = pitches.into_iter().map(|p| (p, strength(p))).collect();
-    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-    ranked.truncate(MAX_CANDIDATES);
-    ranked
-        .into_iter()
-        .map(|(p, _)| refine_pitch(p, &strength))
-        .collect()
-}
-
-/// Golden-section search for the strongest harmonic response within 1% of `p`.
-fn refine_pitch(p: f32, strength: &impl Fn(f32) -> f32) -> f32 {
-    let (mut a, mut b) = (p * 0.99, p * 1.01);
-    let g = 0.618_034_f32;
-    let (mut c, mut d) = (b - g * (b - a), a + g * (b - a));
-    let (mut fc, mut fd) = (strength(c), strength(d));
-    for _ in 0..14 {
-        if fc > fd {
-            b = d;
-            d = c;
-            fd = fc;
-            c = b - g * (b - a);
-            fc = strength(c);
-        } else {
-            a = c;
-            c = d;
-            fc = fd;
-            d = a + g * (b - a);
-            fd = strength(d);
-        }
-    }
-    let best = if fc > fd { c } else { d };
-    if strength(best) >= strength(p) {
-        best
-    } else {
-        p
-    }
-}
-
-/// Finds the most coherent phase of pitch `p` and its gain over the half-cell shift.
-fn score(coherence: &Coherence, first: &Signal, second: &Signal, p: f32) -> Candidate {
-    let from_second = second.phase(p);
-    let mut offsets = vec![first.phase(p), from_second, from_second + p * 0.5];
-    let (mut best_offset, mut best_r) = (0.0, f64::INFINITY);
-    for o in offsets.drain(..) {
-        let r = coherence.residual(p, o);
-        if r < best_r {
-            (best_offset, best_r) = (o, r);
-        }
-    }
-    for step in [0.12, 0.06, 0.03] {
-        for o in [best_offset - step * p, best_offset + step * p] {
-            let r = coherence.residual(p, o);
-            if r < best_r {
-                (best_offset, best_r) = (o, r);
+            if !improved {
+                break;
             }
         }
     }
-    let shifted = coherence.residual(p, best_offset + p * 0.5);
-    let gain = if shifted > 0.0 { (1.0 - best_r / shifted).max(0.0) } else { 0.0 };
-    Candidate {
-        pitch: p,
-        offset: best_offset.rem_euclid(p),
-        gain: gain as f32,
-        r: best_r as f32,
-        cells: coherence.width as f32 / p,
-    }
-}
-
-/// Turns a pitch and a phase into the cells that cover `width` pixels: a partial
-/// cell at either end is kept when at least half of it lies inside the image.
-fn finish(width: usize, pitch: f32, phase: f32, confidence: f32) -> AxisGrid {
-    let phase = phase.rem_euclid(pitch);
-    let offset = if phase / pitch >= 0.5 { phase - pitch } else { phase };
-    let cells = (((width as f32 - offset) / pitch) + 0.5).floor().max(1.0) as u32;
-    AxisGrid {
-        pitch,
-        offset,
-        cells,
-        confidence,
-    }
+    coherence.candidate(p, o, r)
 }
 
 /// Per-row prefix sums of the rows with content, for the residual of cell means.
@@ -374,6 +446,20 @@ impl Coherence {
             sums,
             squares,
             total,
+        }
+    }
+
+    /// A candidate with its gain over the half-cell shift.
+    fn candidate(&self, p: f32, o: f32, r: f64) -> Candidate {
+        let shifted = self.residual(p, o + p * 0.5);
+        let gain = if shifted > 0.0 { (1.0 - r / shifted).max(0.0) } else { 0.0 };
+        Candidate {
+            pitch: p,
+            offset: o.rem_euclid(p),
+            gain: gain as f32,
+            r: r as f32,
+            prominence: 0.0,
+            cells: self.width as f32 / p,
         }
     }
 

@@ -148,8 +148,8 @@ pub fn detect_shared_grid(images: &[RgbaImage], hints: &GridHints) -> Result<Gri
         (None, None) => return Err(no_grid("x", 0.0)),
     };
     for (axis, c) in [("x", &bx), ("y", &by)] {
-        if c.gain < MIN_CONFIDENCE {
-            return Err(no_grid(axis, c.gain));
+        if c.confidence() < MIN_CONFIDENCE {
+            return Err(no_grid(axis, c.confidence()));
         }
     }
     Ok(Grid::from_axes(x.finish(&bx), y.finish(&by)))
