@@ -20,8 +20,12 @@ pub struct AxisGrid {
     pub confidence: f32,
 }
 
-/// Most rows the coherence score reads per candidate (spread over the rows with content).
+/// Most rows the coherence score keeps (spread over the rows with content).
 const MAX_SCORED_ROWS: usize = 96;
+/// Rows x cells one residual evaluation may read; larger grids read fewer rows.
+const RESIDUAL_BUDGET: usize = 3072;
+/// Fewest rows a residual reads (when there are that many).
+const MIN_RESIDUAL_ROWS: usize = 12;
 /// Spectral peaks taken from each profile.
 const PEAKS_PER_PROFILE: usize = 5;
 /// Candidate pitches scored for coherence (the spectrally most prominent).
@@ -30,6 +34,8 @@ const MAX_CANDIDATES: usize = 16;
 const PARITY_ASYMMETRY: f32 = 0.5;
 /// Axes up to this length also try a dense sweep of pitches.
 const DENSE_SWEEP_WIDTH: usize = 160;
+/// Ratio between consecutive pitches of the dense sweep.
+const DENSE_SWEEP_STEP: f32 = 1.035;
 /// Candidates refined in phase and ranked.
 const REFINED_CANDIDATES: usize = 8;
 /// Weight of the spectral prominence against the coherence gain when ranking.
@@ -151,7 +157,21 @@ impl AxisAnalysis {
         self.sharpen(self.fit_fixed(self.carrier(p).refine_pitch(p)))
     }
 
+    /// [`Self::fit_near`] only when the quick fit fails `test` (sharpening is the
+    /// expensive part).
+    fn fit_near_if_needed(&self, p: f32, test: impl Fn(&Candidate) -> bool) -> Option<Candidate> {
+        let quick = self.fit_fixed(self.carrier(p).refine_pitch(p));
+        if test(&quick) {
+            return Some(quick);
+        }
+        let sharp = self.sharpen(quick);
+        test(&sharp).then_some(sharp)
+    }
+
     fn sharpen(&self, c: Candidate) -> Candidate {
+        if c.r < 1e-4 {
+            return c;
+        }
         let joint = refine_jointly(&self.coherence, c, self.max_pitch());
         if joint.r < c.r * SHARPEN_RATIO {
             Candidate {
@@ -173,16 +193,19 @@ impl AxisAnalysis {
         if !self.has_content() {
             return None;
         }
-        let mut ranked: Vec<Candidate> = self.candidate_pitches().into_iter().map(|p| self.fit_fixed(p)).collect();
+        let (first, second) = (self.first(), self.second());
+        let mut ranked: Vec<Candidate> = self
+            .candidate_pitches()
+            .into_iter()
+            .map(|p| Candidate {
+                prominence: self.prominence(p),
+                ..phase_candidates(&self.coherence, &first, &second, p)
+            })
+            .collect();
         ranked.sort_by(|a, b| b.weighted().total_cmp(&a.weighted()));
         ranked.truncate(REFINED_CANDIDATES);
-        let mut ranked: Vec<Candidate> = ranked.into_iter().map(|c| self.sharpen(c)).collect();
+        let mut ranked: Vec<Candidate> = ranked.into_iter().map(|c| self.sharpen(self.fit_fixed(c.pitch))).collect();
         ranked.sort_by(|a, b| b.weighted().total_cmp(&a.weighted()));
-        if std::env::var_os("SDX_DEBUG").is_some() {
-            for s in &ranked {
-                eprintln!("  p {:7.3} o {:6.2} gain {:.3} r {:.4} prom {:.2} w {:.3}", s.pitch, s.offset, s.gain, s.r, s.prominence, s.weighted());
-            }
-        }
         let mut best = *ranked.first()?;
         // Among equally good fits the largest pitch wins: a finer grid that contains
         // every true edge fits as well.
@@ -200,8 +223,9 @@ impl AxisAnalysis {
             if q < MIN_PIXEL_SIZE {
                 continue;
             }
-            let s = self.fit_near(q);
-            if s.r <= best.r * SUBDIVIDE_RATIO - SUBDIVIDE_MARGIN && s.confidence() >= MIN_CONFIDENCE {
+            let reference = best;
+            let test = |s: &Candidate| s.r <= reference.r * SUBDIVIDE_RATIO - SUBDIVIDE_MARGIN && s.confidence() >= MIN_CONFIDENCE;
+            if let Some(s) = self.fit_near_if_needed(q, test) {
                 best = s;
                 break;
             }
@@ -212,8 +236,8 @@ impl AxisAnalysis {
             if q > self.max_pitch() {
                 continue;
             }
-            let s = self.fit_near(q);
-            if Self::fits_as_well(&s, &best) {
+            let reference = best;
+            if let Some(s) = self.fit_near_if_needed(q, |s| Self::fits_as_well(s, &reference)) {
                 best = s;
                 break;
             }
@@ -295,7 +319,7 @@ impl AxisAnalysis {
             let mut p = MIN_PIXEL_SIZE;
             while p <= max_pitch {
                 out.push(p);
-                p *= 1.02;
+                p *= DENSE_SWEEP_STEP;
             }
             out.extend((2..=max_pitch as u32).map(|p| p as f32));
         }
@@ -355,8 +379,8 @@ fn phase_candidates(coherence: &Coherence, first: &Signal, second: &Signal, p: f
 /// Joint local search of pitch and phase minimising the residual.
 fn refine_jointly(coherence: &Coherence, start: Candidate, max_pitch: f32) -> Candidate {
     let (mut p, mut o, mut r) = (start.pitch, start.offset, start.r as f64);
-    for rel in [0.008f32, 0.004, 0.002, 0.001, 0.0005] {
-        loop {
+    for rel in [0.006f32, 0.002, 0.0006] {
+        for _ in 0..6 {
             let mut improved = false;
             for (dp, d_o) in [(0.0, rel * 10.0), (0.0, -rel * 10.0), (rel, 0.0), (-rel, 0.0), (rel, rel * 10.0), (-rel, -rel * 10.0)] {
                 let (np, no) = (p * (1.0 + dp), o + d_o * p);
@@ -402,10 +426,11 @@ fn refine_phase(coherence: &Coherence, start: Candidate) -> Candidate {
 /// Per-row prefix sums of the rows with content, for the residual of cell means.
 struct Coherence {
     width: usize,
-    /// Per scored row: `[width + 1]` prefix sums of each channel.
-    sums: Vec<Vec<[f64; 4]>>,
-    /// Per scored row: `[width + 1]` prefix sums of the squared channels, summed.
-    squares: Vec<Vec<f64>>,
+    /// Per scored row: `[width + 1]` prefix sums of the four channels and of their
+    /// squares (summed).
+    rows: Vec<Vec<[f64; 5]>>,
+    /// Per scored row: squared deviation from the row's mean.
+    row_totals: Vec<f64>,
     /// Total squared deviation from each row's mean.
     total: f64,
 }
@@ -413,39 +438,34 @@ struct Coherence {
 impl Coherence {
     fn new(planes: &[Plane]) -> Self {
         let width = planes[0].width;
-        let rows: Vec<&[[i32; 4]]> = planes
+        let content: Vec<&[[i32; 4]]> = planes
             .iter()
             .flat_map(|p| (0..p.height).map(move |y| p.row(y)))
             .filter(|row| row.windows(2).any(|w| w[0] != w[1]))
             .collect();
-        let step = rows.len().div_ceil(MAX_SCORED_ROWS).max(1);
-        let mut sums = Vec::new();
-        let mut squares = Vec::new();
-        let mut total = 0.0;
-        for row in rows.into_iter().step_by(step) {
-            let mut s = Vec::with_capacity(width + 1);
-            let mut q = Vec::with_capacity(width + 1);
-            let (mut acc, mut acc2) = ([0.0f64; 4], 0.0f64);
-            s.push(acc);
-            q.push(acc2);
+        let step = content.len().div_ceil(MAX_SCORED_ROWS).max(1);
+        let mut rows = Vec::new();
+        let mut row_totals = Vec::new();
+        for row in content.into_iter().step_by(step) {
+            let mut prefix = Vec::with_capacity(width + 1);
+            let mut acc = [0.0f64; 5];
+            prefix.push(acc);
             for px in row {
                 for c in 0..4 {
                     let v = px[c] as f64;
                     acc[c] += v;
-                    acc2 += v * v;
+                    acc[4] += v * v;
                 }
-                s.push(acc);
-                q.push(acc2);
+                prefix.push(acc);
             }
-            total += acc2 - acc.iter().map(|a| a * a).sum::<f64>() / width as f64;
-            sums.push(s);
-            squares.push(q);
+            row_totals.push(acc[4] - acc[..4].iter().map(|a| a * a).sum::<f64>() / width as f64);
+            rows.push(prefix);
         }
         Self {
             width,
-            sums,
-            squares,
-            total,
+            total: row_totals.iter().sum(),
+            rows,
+            row_totals,
         }
     }
 
@@ -464,8 +484,9 @@ impl Coherence {
     }
 
     /// Share of the variance left after replacing every cell (pitch `p`, phase `o`)
-    /// by its mean: 0 for perfectly flat cells.
+    /// by its mean: 0 for perfectly flat cells. Larger grids read fewer rows.
     fn residual(&self, p: f32, o: f32) -> f64 {
+        // Cell c covers the pixels whose centres lie in [o + c p, o + (c + 1) p).
         let o = o.rem_euclid(p);
         let mut bounds = vec![0usize];
         let mut t = o;
@@ -479,19 +500,24 @@ impl Coherence {
         if *bounds.last().unwrap() < self.width {
             bounds.push(self.width);
         }
-        let mut sse = 0.0;
-        for (s, q) in self.sums.iter().zip(&self.squares) {
-            for w in bounds.windows(2) {
-                let (a, b) = (w[0], w[1]);
-                let n = (b - a) as f64;
-                let mut cell = q[b] - q[a];
-                for c in 0..4 {
-                    let d = s[b][c] - s[a][c];
-                    cell -= d * d / n;
-                }
-                sse += cell;
+        let inverse_lengths: Vec<f64> = bounds.windows(2).map(|w| 1.0 / (w[1] - w[0]) as f64).collect();
+        let rows = (RESIDUAL_BUDGET / bounds.len()).max(MIN_RESIDUAL_ROWS).min(self.rows.len().max(1));
+        let stride = self.rows.len().div_ceil(rows).max(1);
+        let (mut sse, mut total) = (0.0, 0.0);
+        for (row, row_total) in self.rows.iter().zip(&self.row_totals).step_by(stride) {
+            total += row_total;
+            let mut prev = row[0];
+            for (&b, inv) in bounds[1..].iter().zip(&inverse_lengths) {
+                let cur = row[b];
+                let (d0, d1, d2, d3) = (cur[0] - prev[0], cur[1] - prev[1], cur[2] - prev[2], cur[3] - prev[3]);
+                sse += (cur[4] - prev[4]) - (d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3) * inv;
+                prev = cur;
             }
         }
-        sse / self.total
+        if total > 0.0 {
+            sse / total
+        } else {
+            0.0
+        }
     }
 }

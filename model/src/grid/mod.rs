@@ -165,13 +165,36 @@ fn square_pixels(x: &AxisAnalysis, bx: Candidate, y: &AxisAnalysis, by: Candidat
     let x_as_y = x.fit_near(by.pitch);
     let y_as_x = y.fit_near(bx.pitch);
     let x_ok = AxisAnalysis::fits_as_well(&x_as_y, &bx) && (x_as_y.pitch / by.pitch - 1.0).abs() <= 0.02;
+
     let y_ok = AxisAnalysis::fits_as_well(&y_as_x, &by) && (y_as_x.pitch / bx.pitch - 1.0).abs() <= 0.02;
     match (x_ok, y_ok) {
         (true, true) if by.pitch < bx.pitch => (x_as_y, by),
         (true, true) => (bx, y_as_x),
         (true, false) => (x_as_y, by),
         (false, true) => (bx, y_as_x),
-        (false, false) => (bx, by),
+        (false, false) => {
+            // Neither axis fits the other's pitch as tightly, as on blurred input,
+            // where a half pitch always leaves flatter cells. Blur makes an axis read
+            // half the true pitch far more often than twice it: for a whole ratio the
+            // larger pitch wins when it is plausible on both axes; for nearly equal
+            // pitches the common one that both axes support best.
+            let ratio = bx.pitch.max(by.pitch) / bx.pitch.min(by.pitch);
+            let larger_on_both = if bx.pitch > by.pitch { (bx, y_as_x) } else { (x_as_y, by) };
+            let smaller_on_both = if bx.pitch > by.pitch { (x_as_y, by) } else { (bx, y_as_x) };
+            let whole = (ratio - ratio.round()).abs() < 0.05 * ratio.round();
+            if whole && larger_on_both.0.confidence().min(larger_on_both.1.confidence()) >= MIN_CONFIDENCE {
+                larger_on_both
+            } else if ratio < 1.1 {
+                let support = |(a, b): (Candidate, Candidate)| a.confidence() + b.confidence();
+                if support(larger_on_both) >= support(smaller_on_both) {
+                    larger_on_both
+                } else {
+                    smaller_on_both
+                }
+            } else {
+                (bx, by)
+            }
+        }
     }
 }
 

@@ -29,19 +29,6 @@ impl Signal<'_> {
         acc
     }
 
-    /// Mean magnitude of the harmonics `h / pitch` below Nyquist, normalised by the
-    /// sum of absolute deviations: 1 for a perfect impulse train of that pitch.
-    pub fn harmonic_strength(&self, pitch: f32) -> f32 {
-        let mean = self.mean();
-        let norm: f32 = self.values.iter().map(|v| (v - mean).abs()).sum();
-        if norm <= 0.0 {
-            return 0.0;
-        }
-        let max_h = ((pitch * 0.5).floor() as usize).clamp(1, 4);
-        let total: f64 = (1..=max_h).map(|h| self.dft(h as f32 / pitch).norm()).sum();
-        (total / max_h as f64) as f32 / norm
-    }
-
     /// Refines a pitch by the phase drift of its fundamental between the two halves of
     /// the profile: a frequency error shows as a phase difference growing with distance.
     pub fn refine_pitch(&self, pitch: f32) -> f32 {
@@ -58,9 +45,11 @@ impl Signal<'_> {
             if a.norm() < 1e-9 || b.norm() < 1e-9 {
                 break;
             }
-            // Positions of the two halves' centres differ by `half` samples.
+            // Peaks at x_k = phase + k / f0 give each half a DFT phase of about
+            // -2 pi (f - f0) x_centre (plus a constant): the halves' centres are
+            // `half` apart, so f0 = f + dphi / (2 pi half).
             let dphi = (b * a.conj()).arg();
-            let df = -dphi / (std::f64::consts::TAU * half as f64);
+            let df = dphi / (std::f64::consts::TAU * half as f64);
             f += df;
             if df.abs() < 1e-7 {
                 break;
@@ -186,7 +175,9 @@ mod tests {
         let peaks = s.spectrum(&mut FftPlanner::new()).peaks(1.0 / 32.0, 1.0 / 1.5, 3);
         assert!(peaks.iter().any(|(f, _)| (1.0 / f - 5.0).abs() < 0.05), "{peaks:?}");
         assert!((s.phase(5.0) - 2.0).abs() < 0.05);
-        assert!(s.harmonic_strength(5.0) > 0.8);
-        assert!(s.harmonic_strength(7.3) < 0.3);
+        for start in [4.97, 5.02, 5.04] {
+            let p = s.refine_pitch(start);
+            assert!((p - 5.0).abs() < 0.01, "{start} -> {p}");
+        }
     }
 }

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, SpriteDxError};
 use crate::grid::{detect_grid, Grid, GridHints};
+use crate::image::color::srgb8_to_oklab;
 use crate::image::io::ImageLimits;
 use crate::palette::{extract_palette, ClusterOptions, Palette, PaletteOptions};
 
@@ -136,8 +137,13 @@ pub fn restore(input: &RgbaImage, options: &RestoreOptions) -> Result<Restored> 
             },
         ),
     };
-    let snapper = (!options.no_snap && !palette.is_empty()).then(|| palette.snapper());
     let [w, h] = grid.cells;
+    let palette = if options.palette.fixed.is_none() && !palette.is_empty() {
+        refine_from_core_cells(&palette, &cells.samples, w as usize, h as usize)
+    } else {
+        palette
+    };
+    let snapper = (!options.no_snap && !palette.is_empty()).then(|| palette.snapper());
     let mut image = RgbaImage::new(w, h);
     for (px, cell) in image.pixels_mut().zip(&cells.samples) {
         if cell.opaque {
@@ -160,6 +166,48 @@ pub fn restore(input: &RgbaImage, options: &RestoreOptions) -> Result<Restored> 
         grid,
         palette,
     })
+}
+
+/// Re-estimates every palette colour from its core cells (the four neighbours snap to
+/// the same colour): on blurred input, a cell beside another colour is pulled towards
+/// it, and in pixel art most cells are beside another colour.
+fn refine_from_core_cells(palette: &Palette, samples: &[CellSample], w: usize, h: usize) -> Palette {
+    let snapper = palette.snapper();
+    let index: Vec<Option<usize>> = samples
+        .iter()
+        .map(|c| c.opaque.then(|| snapper.nearest_index(srgb8_to_oklab(c.color))))
+        .collect();
+    let mut cores: Vec<Vec<[u8; 3]>> = vec![Vec::new(); palette.len()];
+    for y in 0..h {
+        for x in 0..w {
+            let Some(k) = index[y * w + x] else { continue };
+            let same = |nx: isize, ny: isize| {
+                nx < 0 || ny < 0 || nx >= w as isize || ny >= h as isize || index[ny as usize * w + nx as usize] == Some(k)
+            };
+            let (xi, yi) = (x as isize, y as isize);
+            if same(xi - 1, yi) && same(xi + 1, yi) && same(xi, yi - 1) && same(xi, yi + 1) {
+                cores[k].push(samples[y * w + x].color);
+            }
+        }
+    }
+    Palette::new(
+        palette
+            .colors
+            .iter()
+            .zip(&cores)
+            .map(|(&c, core)| if core.is_empty() { c } else { median_color(core) })
+            .collect(),
+    )
+}
+
+fn median_color(colors: &[[u8; 3]]) -> [u8; 3] {
+    let mut out = [0u8; 3];
+    for (c, slot) in out.iter_mut().enumerate() {
+        let mut v: Vec<u8> = colors.iter().map(|x| x[c]).collect();
+        let mid = v.len() / 2;
+        *slot = *v.select_nth_unstable(mid).1;
+    }
+    out
 }
 
 /// OKLab merge distance for a measured per-channel noise level (8-bit units): about
