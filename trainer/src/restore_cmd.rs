@@ -58,7 +58,7 @@ pub struct RestoreArgs {
 
 fn parse_cells(s: &str) -> Result<[u32; 2], String> {
     let (w, h) = s.split_once(['x', 'X']).ok_or("expected WxH, e.g. 32x32")?;
-    let p = |v: &str| v.trim().parse::<u32>().map_err(|_| format!("'{v}' is not a whole number"));
+    let p = |v: &str| v.trim().parse::<u32>().map_err(|_| format!("expected WxH, e.g. 32x32 ('{v}' is not a whole number)"));
     Ok([p(w)?, p(h)?])
 }
 

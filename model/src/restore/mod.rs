@@ -117,9 +117,11 @@ pub fn restore(input: &RgbaImage, options: &RestoreOptions) -> Result<Restored> 
     if keyed.pixels().all(|p| p[3] == 0) {
         return Err(SpriteDxError::FullyTransparent);
     }
+    let hinted = options.hints != GridHints::default();
+    let clean_looking = !hinted && looks_clean(&keyed);
     let grid = match detect_grid(&keyed, &options.hints) {
         Ok(grid) => grid,
-        Err(SpriteDxError::NoGridFound { .. }) if looks_clean(&keyed) => {
+        Err(SpriteDxError::NoGridFound { .. }) if clean_looking => {
             return Ok(unchanged(keyed, start));
         }
         Err(e) => return Err(e),
@@ -151,6 +153,12 @@ pub fn restore(input: &RgbaImage, options: &RestoreOptions) -> Result<Restored> 
             *px = Rgba([c[0], c[1], c[2], 255]);
         }
     }
+    // Clean art can show a plausible grid (2x2 features...); a real upscale of clean
+    // art is reproduced by expanding its cells again, clean art itself is not.
+    if clean_looking && grid.confidence < CLEAN_GRID_CONFIDENCE && reproduction(&keyed, &image, &grid) < CLEAN_REPRODUCTION {
+        return Ok(unchanged(keyed, start));
+    }
+    let (image, grid) = trim_empty_partial_cells(image, grid, keyed.dimensions());
     let colors = count_colors(&image);
     Ok(Restored {
         image,
@@ -210,16 +218,77 @@ fn median_color(colors: &[[u8; 3]]) -> [u8; 3] {
     out
 }
 
-/// OKLab merge distance for a measured per-channel noise level (8-bit units): about
-/// one sRGB step on clean input, growing with the noise so that noisy variants of one
-/// colour join while distinct colours stay apart.
+/// OKLab merge distance for a measured per-channel noise level (8-bit units): zero on
+/// clean input (every distinct colour is kept, however close), growing with the noise
+/// so that noisy variants of one colour join while distinct colours stay apart.
 fn merge_distance(noise: f32) -> f32 {
-    (0.004 + 0.006 * noise).min(0.08)
+    (0.007 * noise).min(0.08)
 }
 
-/// Clean pixel art: binary alpha and at most 256 colours.
+/// Drops a first or last column/row of cells that lies partly outside the input and
+/// is fully transparent: it is the canvas margin of a shifted upscale, not sprite.
+fn trim_empty_partial_cells(image: RgbaImage, mut grid: Grid, (w, h): (u32, u32)) -> (RgbaImage, Grid) {
+    let (cw, ch) = image.dimensions();
+    let len = [w as f32, h as f32];
+    let partial_first = |a: usize| grid.offset[a] < -0.01;
+    let partial_last = |a: usize| grid.offset[a] + grid.cells[a] as f32 * grid.pixel_size[a] > len[a] + 0.01;
+    let column_empty = |x: u32| (0..ch).all(|y| image.get_pixel(x, y)[3] == 0);
+    let row_empty = |y: u32| (0..cw).all(|x| image.get_pixel(x, y)[3] == 0);
+    let x0 = u32::from(cw > 1 && partial_first(0) && column_empty(0));
+    let x1 = cw - u32::from(cw > x0 + 1 && partial_last(0) && column_empty(cw - 1));
+    let y0 = u32::from(ch > 1 && partial_first(1) && row_empty(0));
+    let y1 = ch - u32::from(ch > y0 + 1 && partial_last(1) && row_empty(ch - 1));
+    if (x0, x1, y0, y1) == (0, cw, 0, ch) {
+        return (image, grid);
+    }
+    grid.offset = [grid.offset[0] + x0 as f32 * grid.pixel_size[0], grid.offset[1] + y0 as f32 * grid.pixel_size[1]];
+    grid.cells = [x1 - x0, y1 - y0];
+    let cropped = ::image::imageops::crop_imm(&image, x0, y0, x1 - x0, y1 - y0).to_image();
+    (cropped, grid)
+}
+
+/// A grid at least this confident is kept on clean-looking input without checking.
+const CLEAN_GRID_CONFIDENCE: f32 = 0.9;
+/// Per-channel difference still counted as reproduced (covers dithering).
+const REPRODUCTION_TOLERANCE: i32 = 24;
+/// Share of input pixels a grid must reproduce for an image that looks clean to be
+/// treated as an upscale rather than as already-clean art.
+const CLEAN_REPRODUCTION: f32 = 0.95;
+
+/// Looks like clean pixel art: at most 256 RGBA colours and a few alpha levels.
 fn looks_clean(image: &RgbaImage) -> bool {
-    image.pixels().all(|p| p[3] == 0 || p[3] == 255) && count_colors(image) <= 256
+    let mut colors: Vec<[u8; 4]> = image.pixels().map(|p| if p[3] == 0 { [0; 4] } else { p.0 }).collect();
+    colors.sort_unstable();
+    colors.dedup();
+    let mut alphas: Vec<u8> = colors.iter().map(|c| c[3]).collect();
+    alphas.dedup();
+    alphas.sort_unstable();
+    alphas.dedup();
+    colors.len() <= 256 && alphas.len() <= 16
+}
+
+/// Share of input pixels within [`REPRODUCTION_TOLERANCE`] of their restored cell
+/// (alpha compared at 128).
+fn reproduction(input: &RgbaImage, restored: &RgbaImage, grid: &Grid) -> f32 {
+    let (w, h) = restored.dimensions();
+    let cell = |v: u32, axis: usize, n: u32| {
+        let c = ((v as f32 + 0.5 - grid.offset[axis]) / grid.pixel_size[axis]).floor();
+        (c >= 0.0 && (c as u32) < n).then_some(c as u32)
+    };
+    let mut same = 0usize;
+    for (x, y, p) in input.enumerate_pixels() {
+        let r = match (cell(x, 0, w), cell(y, 1, h)) {
+            (Some(i), Some(j)) => restored.get_pixel(i, j).0,
+            _ => [0; 4],
+        };
+        let matches = match (p[3] >= 128, r[3] >= 128) {
+            (false, false) => true,
+            (true, true) => (0..3).all(|c| (p[c] as i32 - r[c] as i32).abs() <= REPRODUCTION_TOLERANCE),
+            _ => false,
+        };
+        same += matches as usize;
+    }
+    same as f32 / (input.width() * input.height()).max(1) as f32
 }
 
 fn unchanged(image: RgbaImage, start: Instant) -> Restored {

@@ -1,0 +1,134 @@
+//! Restores real sprites after synthetic degradation and compares with the originals.
+
+mod common;
+
+use spritedx_model::degrade::{degrade, Preset};
+use spritedx_model::metrics::accuracy;
+use spritedx_model::prelude::*;
+
+/// Same size and every pixel equal (colour under transparent pixels aside; alpha
+/// binarised at 128, as the evaluation protocol does).
+fn assert_same_sprite(restored: &image::RgbaImage, clean: &image::RgbaImage) {
+    assert_eq!(restored.dimensions(), clean.dimensions());
+    let acc = accuracy(restored, clean);
+    assert_eq!((acc.exact, acc.shift), (1.0, [0, 0]));
+}
+
+fn restore_preset(preset: Preset, seed: u64) -> Vec<(String, f32, f32)> {
+    common::shipped_sprites()
+        .into_iter()
+        .map(|(name, clean)| {
+            let degraded = degrade(&clean, preset, seed);
+            let restored = restore(&degraded.image, &RestoreOptions::default())
+                .unwrap_or_else(|e| panic!("{name} ({preset:?}): {e}"));
+            let acc = accuracy(&restored.image, &clean);
+            (name, acc.exact, acc.snapped)
+        })
+        .collect()
+}
+
+#[test]
+fn nearest_upscales_restore_to_the_exact_original() {
+    for seed in 0..3 {
+        for (name, exact, _) in restore_preset(Preset::Nearest, seed) {
+            assert_eq!(exact, 1.0, "{name} seed {seed}");
+        }
+    }
+}
+
+#[test]
+fn non_integer_nearest_upscales_restore_exactly() {
+    for (name, exact, _) in restore_preset(Preset::NonInteger, 1) {
+        assert_eq!(exact, 1.0, "{name}");
+    }
+}
+
+#[test]
+fn restored_output_has_the_original_size_on_easy_presets() {
+    for (name, clean) in common::shipped_sprites() {
+        let degraded = degrade(&clean, Preset::Nearest, 5);
+        let restored = restore(&degraded.image, &RestoreOptions::default()).unwrap();
+        assert_same_sprite(&restored.image, &clean);
+        assert_eq!(restored.report.pixel_size, [degraded.scale; 2], "{name}");
+        assert_eq!(restored.report.mode, "classical");
+    }
+}
+
+/// Hard presets: thresholds a little under what `spritedx eval restore` measures, so
+/// a regression fails the test (the eval command holds the real targets).
+#[test]
+fn hard_presets_stay_above_their_accuracy_floor() {
+    for (preset, min_mean_snapped) in [(Preset::Jpeg, 0.75), (Preset::Large, 0.6), (Preset::GammaDither, 0.75), (Preset::Bicubic, 0.6)] {
+        let results = restore_preset(preset, 2);
+        let mean = results.iter().map(|r| r.2).sum::<f32>() / results.len() as f32;
+        assert!(mean >= min_mean_snapped, "{preset:?}: mean snapped accuracy {mean:.3} < {min_mean_snapped}: {results:?}");
+    }
+}
+
+#[test]
+fn a_fixed_palette_is_respected() {
+    let (_, clean) = common::shipped_sprites().remove(0);
+    let degraded = degrade(&clean, Preset::Jpeg, 3);
+    let palette = Palette::new(vec![[0, 0, 0], [255, 255, 255], [200, 40, 40], [60, 120, 60]]);
+    let options = RestoreOptions {
+        palette: PaletteOptions {
+            fixed: Some(palette.clone()),
+            max_colors: None,
+        },
+        ..Default::default()
+    };
+    let restored = restore(&degraded.image, &options).unwrap();
+    for p in restored.image.pixels().filter(|p| p[3] > 0) {
+        assert!(palette.colors.contains(&[p[0], p[1], p[2]]), "{p:?} is not in the palette");
+    }
+}
+
+#[test]
+fn max_colors_limits_the_output() {
+    let (_, clean) = common::shipped_sprites().remove(3);
+    let degraded = degrade(&clean, Preset::Nearest, 3);
+    let options = RestoreOptions {
+        palette: PaletteOptions {
+            fixed: None,
+            max_colors: Some(4),
+        },
+        ..Default::default()
+    };
+    let restored = restore(&degraded.image, &options).unwrap();
+    assert!(restored.report.colors <= 4, "{} colours", restored.report.colors);
+}
+
+#[test]
+fn pixel_size_and_cells_hints_are_used() {
+    let (_, clean) = common::shipped_sprites().remove(1);
+    let degraded = degrade(&clean, Preset::Nearest, 4);
+    let by_size = RestoreOptions {
+        hints: GridHints {
+            pixel_size: Some(degraded.scale),
+            cells: None,
+        },
+        ..Default::default()
+    };
+    assert_same_sprite(&restore(&degraded.image, &by_size).unwrap().image, &clean);
+    let by_cells = RestoreOptions {
+        hints: GridHints {
+            pixel_size: None,
+            cells: Some([clean.width(), clean.height()]),
+        },
+        ..Default::default()
+    };
+    assert_same_sprite(&restore(&degraded.image, &by_cells).unwrap().image, &clean);
+}
+
+#[test]
+fn a_sprite_sheet_shares_one_grid() {
+    // Two sprites side by side in one sheet, upscaled together.
+    let sprites = common::shipped_sprites();
+    let (a, b) = (&sprites[0].1, &sprites[2].1);
+    let mut sheet = image::RgbaImage::new(a.width() + b.width(), a.height().max(b.height()));
+    image::imageops::overlay(&mut sheet, a, 0, 0);
+    image::imageops::overlay(&mut sheet, b, a.width() as i64, 0);
+    let degraded = degrade(&sheet, Preset::NonInteger, 9);
+    let restored = restore(&degraded.image, &RestoreOptions::default()).unwrap();
+    assert_eq!(accuracy(&restored.image, &sheet).exact, 1.0);
+}
