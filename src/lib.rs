@@ -11,7 +11,7 @@
 //! ```
 //!
 //! This release restores raw RGBA buffers attached to entities
-//! ([`RestoreRgba`] -> [`RestoredRgba`]); the asset loader, baking, runtime jobs on
+//! ([`plugin::RestoreRgba`] -> [`plugin::RestoredRgba`]); the asset loader, baking, runtime jobs on
 //! the task pool, the GPU path and animation playback follow (see the README).
 //! All image processing lives in the Bevy-free [`spritedx_model`] crate, re-exported
 //! as [`model`].

@@ -1,8 +1,8 @@
 //! [`SpriteDxPlugin`]: registers SpriteDX's resources and systems.
 
 use bevy::prelude::*;
-use spritedx_model::prelude::{restore, RestoreReport, SpriteDxError};
 use spritedx_model::image::RgbaImage;
+use spritedx_model::prelude::{restore, RestoreReport, SpriteDxError};
 
 use crate::settings::SpriteDxSettings;
 
@@ -46,6 +46,9 @@ fn restore_requests(mut commands: Commands, settings: Res<SpriteDxSettings>, req
         let result = restore(image, &settings.restore)
             .map(|r| (r.image, r.report))
             .map_err(|e: SpriteDxError| e.to_string());
-        commands.entity(entity).remove::<RestoreRgba>().insert(RestoredRgba { result });
+        commands
+            .entity(entity)
+            .remove::<RestoreRgba>()
+            .insert(RestoredRgba { result });
     }
 }

@@ -5,7 +5,9 @@ use bevy_spritedx::model::degrade::{degrade, Preset};
 use bevy_spritedx::prelude::*;
 
 fn asset(name: &str) -> std::path::PathBuf {
-    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets").join(name)
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("assets")
+        .join(name)
 }
 
 #[test]

@@ -10,7 +10,8 @@ use spritedx_model::degrade::{add_noise, gaussian_blur, resample, Kernel};
 use spritedx_model::prelude::*;
 
 fn sprite() -> image::RgbaImage {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../assets/sprites/medieval-fantasy__monsters__dragon.png");
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../assets/sprites/medieval-fantasy__monsters__dragon.png");
     load_image(path).unwrap()
 }
 

@@ -21,24 +21,39 @@ fn sprite() -> RgbaImage {
 fn truncated_and_corrupt_files_are_decode_errors() {
     let bytes = png_bytes(&image::DynamicImage::ImageRgba8(sprite()));
     let truncated = &bytes[..bytes.len() / 2];
-    assert!(matches!(load_image_from_memory(truncated, ImageLimits::default()), Err(SpriteDxError::Decode(_))));
+    assert!(matches!(
+        load_image_from_memory(truncated, ImageLimits::default()),
+        Err(SpriteDxError::Decode(_))
+    ));
     let mut corrupt = bytes.clone();
     for b in corrupt.iter_mut().skip(40).step_by(7) {
         *b ^= 0x5a;
     }
-    assert!(matches!(load_image_from_memory(&corrupt, ImageLimits::default()), Err(SpriteDxError::Decode(_))));
-    assert!(matches!(load_image_from_memory(&[], ImageLimits::default()), Err(SpriteDxError::Decode(_))));
+    assert!(matches!(
+        load_image_from_memory(&corrupt, ImageLimits::default()),
+        Err(SpriteDxError::Decode(_))
+    ));
+    assert!(matches!(
+        load_image_from_memory(&[], ImageLimits::default()),
+        Err(SpriteDxError::Decode(_))
+    ));
 }
 
 #[test]
 fn missing_files_are_io_errors() {
-    assert!(matches!(load_image("/no/such/sprite.png"), Err(SpriteDxError::Io { .. })));
+    assert!(matches!(
+        load_image("/no/such/sprite.png"),
+        Err(SpriteDxError::Io { .. })
+    ));
 }
 
 #[test]
 fn zero_size_images_are_refused() {
     let empty = RgbaImage::new(0, 0);
-    assert!(matches!(restore(&empty, &RestoreOptions::default()), Err(SpriteDxError::EmptyImage { .. })));
+    assert!(matches!(
+        restore(&empty, &RestoreOptions::default()),
+        Err(SpriteDxError::EmptyImage { .. })
+    ));
 }
 
 /// A PNG whose header claims a huge size is refused before any pixel is decoded.
@@ -55,9 +70,15 @@ fn huge_images_are_refused_before_decoding() {
     push_chunk(&mut png, b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
     push_chunk(&mut png, b"IEND", &[]);
     let result = load_image_from_memory(&png, ImageLimits::default());
-    assert!(matches!(result, Err(SpriteDxError::ImageTooLarge { width: 100_000, .. })), "{result:?}");
+    assert!(
+        matches!(result, Err(SpriteDxError::ImageTooLarge { width: 100_000, .. })),
+        "{result:?}"
+    );
     let big = RgbaImage::new(9000, 10);
-    assert!(matches!(restore(&big, &RestoreOptions::default()), Err(SpriteDxError::ImageTooLarge { .. })));
+    assert!(matches!(
+        restore(&big, &RestoreOptions::default()),
+        Err(SpriteDxError::ImageTooLarge { .. })
+    ));
 }
 
 fn push_chunk(png: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
@@ -74,7 +95,11 @@ fn crc32(bytes: &[u8]) -> u32 {
     for &b in bytes {
         crc ^= b as u32;
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -101,7 +126,10 @@ fn already_clean_art_comes_back_unchanged() {
 #[test]
 fn fully_transparent_images_say_so() {
     let clear = RgbaImage::new(64, 64);
-    assert!(matches!(restore(&clear, &RestoreOptions::default()), Err(SpriteDxError::FullyTransparent)));
+    assert!(matches!(
+        restore(&clear, &RestoreOptions::default()),
+        Err(SpriteDxError::FullyTransparent)
+    ));
 }
 
 #[test]
@@ -114,7 +142,9 @@ fn noise_has_no_grid_and_says_how_sure() {
         Rgba([v[1], v[2], v[3], 255])
     });
     match restore(&noise, &RestoreOptions::default()) {
-        Err(SpriteDxError::NoGridFound { confidence, threshold, .. }) => assert!(confidence < threshold),
+        Err(SpriteDxError::NoGridFound {
+            confidence, threshold, ..
+        }) => assert!(confidence < threshold),
         other => panic!("expected NoGridFound, got {other:?}"),
     }
 }
@@ -122,7 +152,12 @@ fn noise_has_no_grid_and_says_how_sure() {
 #[test]
 fn grayscale_16_bit_and_indexed_pngs_load() {
     let clean = sprite();
-    let upscaled = image::imageops::resize(&clean, clean.width() * 3, clean.height() * 3, image::imageops::FilterType::Nearest);
+    let upscaled = image::imageops::resize(
+        &clean,
+        clean.width() * 3,
+        clean.height() * 3,
+        image::imageops::FilterType::Nearest,
+    );
     // Grayscale with alpha.
     let gray = image::DynamicImage::ImageRgba8(upscaled.clone()).to_luma_alpha8();
     let loaded = load_image_from_memory(&png_bytes(&gray.into()), ImageLimits::default()).unwrap();
@@ -141,7 +176,9 @@ fn grayscale_16_bit_and_indexed_pngs_load() {
         encoder.set_palette(vec![0, 0, 0, 255, 0, 0, 0, 0, 255]);
         encoder.set_trns(vec![0, 255, 255]);
         let mut writer = encoder.write_header().unwrap();
-        let pixels: Vec<u8> = (0..w * h).map(|i| if (i / w) / 4 % 2 == (i % w) / 4 % 2 { 1 } else { 2 }).collect();
+        let pixels: Vec<u8> = (0..w * h)
+            .map(|i| if (i / w) / 4 % 2 == (i % w) / 4 % 2 { 1 } else { 2 })
+            .collect();
         writer.write_image_data(&pixels).unwrap();
     }
     let loaded = load_image_from_memory(&png_data, ImageLimits::default()).unwrap();
@@ -154,12 +191,21 @@ fn grayscale_16_bit_and_indexed_pngs_load() {
 fn bad_options_are_refused() {
     let img = sprite();
     let zero_colors = RestoreOptions {
-        palette: PaletteOptions { fixed: None, max_colors: Some(0) },
+        palette: PaletteOptions {
+            fixed: None,
+            max_colors: Some(0),
+        },
         ..Default::default()
     };
-    assert!(matches!(restore(&img, &zero_colors), Err(SpriteDxError::InvalidOption(_))));
+    assert!(matches!(
+        restore(&img, &zero_colors),
+        Err(SpriteDxError::InvalidOption(_))
+    ));
     let bad_size = RestoreOptions {
-        hints: GridHints { pixel_size: Some(f32::NAN), cells: None },
+        hints: GridHints {
+            pixel_size: Some(f32::NAN),
+            cells: None,
+        },
         ..Default::default()
     };
     assert!(matches!(restore(&img, &bad_size), Err(SpriteDxError::InvalidOption(_))));

@@ -17,6 +17,11 @@ pub fn shipped_sprites() -> Vec<(String, RgbaImage)> {
     assert!(files.len() >= 6, "expected the shipped sprites in {}", dir.display());
     files
         .into_iter()
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), load_image(&p).unwrap()))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                load_image(&p).unwrap(),
+            )
+        })
         .collect()
 }

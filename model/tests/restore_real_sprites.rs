@@ -58,10 +58,18 @@ fn restored_output_has_the_original_size_on_easy_presets() {
 /// a regression fails the test (the eval command holds the real targets).
 #[test]
 fn hard_presets_stay_above_their_accuracy_floor() {
-    for (preset, min_mean_snapped) in [(Preset::Jpeg, 0.75), (Preset::Large, 0.6), (Preset::GammaDither, 0.75), (Preset::Bicubic, 0.6)] {
+    for (preset, min_mean_snapped) in [
+        (Preset::Jpeg, 0.75),
+        (Preset::Large, 0.6),
+        (Preset::GammaDither, 0.75),
+        (Preset::Bicubic, 0.6),
+    ] {
         let results = restore_preset(preset, 2);
         let mean = results.iter().map(|r| r.2).sum::<f32>() / results.len() as f32;
-        assert!(mean >= min_mean_snapped, "{preset:?}: mean snapped accuracy {mean:.3} < {min_mean_snapped}: {results:?}");
+        assert!(
+            mean >= min_mean_snapped,
+            "{preset:?}: mean snapped accuracy {mean:.3} < {min_mean_snapped}: {results:?}"
+        );
     }
 }
 
@@ -79,7 +87,10 @@ fn a_fixed_palette_is_respected() {
     };
     let restored = restore(&degraded.image, &options).unwrap();
     for p in restored.image.pixels().filter(|p| p[3] > 0) {
-        assert!(palette.colors.contains(&[p[0], p[1], p[2]]), "{p:?} is not in the palette");
+        assert!(
+            palette.colors.contains(&[p[0], p[1], p[2]]),
+            "{p:?} is not in the palette"
+        );
     }
 }
 

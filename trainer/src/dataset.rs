@@ -21,7 +21,9 @@ pub enum Split {
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// A stable 64-bit hash of a file name (used for the split and per-file seeds).
@@ -31,7 +33,7 @@ pub fn name_hash(path: &Path) -> u64 {
 
 /// Whether a file belongs to the split.
 pub fn in_split(path: &Path, split: Split) -> bool {
-    let test = name_hash(path) % 5 == 0;
+    let test = name_hash(path).is_multiple_of(5);
     match split {
         Split::Dev => !test,
         Split::Test => test,

@@ -79,12 +79,17 @@ pub fn run(args: DegradeArgs) -> Result<ExitCode, CliError> {
             let out = args.output.join(format!("{stem}__{}.png", preset.name()));
             d.image.save(&out).map_err(|e| out_err(&out, &e))?;
             if let Some(t) = truth.as_mut() {
-                let line = json!({"input": file, "output": out, "preset": preset.name(), "scale": d.scale, "phase": d.phase});
+                let line =
+                    json!({"input": file, "output": out, "preset": preset.name(), "scale": d.scale, "phase": d.phase});
                 writeln!(t, "{line}").map_err(|e| out_err(&out, &e))?;
             }
             bar.inc(1);
         }
     }
     bar.finish_and_clear();
-    Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

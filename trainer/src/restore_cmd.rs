@@ -58,7 +58,11 @@ pub struct RestoreArgs {
 
 fn parse_cells(s: &str) -> Result<[u32; 2], String> {
     let (w, h) = s.split_once(['x', 'X']).ok_or("expected WxH, e.g. 32x32")?;
-    let p = |v: &str| v.trim().parse::<u32>().map_err(|_| format!("expected WxH, e.g. 32x32 ('{v}' is not a whole number)"));
+    let p = |v: &str| {
+        v.trim()
+            .parse::<u32>()
+            .map_err(|_| format!("expected WxH, e.g. 32x32 ('{v}' is not a whole number)"))
+    };
     Ok([p(w)?, p(h)?])
 }
 
@@ -113,7 +117,10 @@ pub fn run(args: RestoreArgs) -> Result<ExitCode, CliError> {
     let mut failed = 0usize;
     for input in &files {
         let output = if many {
-            args.output.join(format!("{}.png", input.file_stem().unwrap_or_default().to_string_lossy()))
+            args.output.join(format!(
+                "{}.png",
+                input.file_stem().unwrap_or_default().to_string_lossy()
+            ))
         } else {
             args.output.clone()
         };
@@ -144,7 +151,11 @@ pub fn run(args: RestoreArgs) -> Result<ExitCode, CliError> {
         })?;
     }
     eprintln!("restored {} of {} image(s)", files.len() - failed, files.len());
-    Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn restore_one(input: &Path, output: &Path, options: &RestoreOptions) -> Result<RestoreReport, CliError> {

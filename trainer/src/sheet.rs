@@ -14,8 +14,15 @@ fn panel(image: &RgbaImage) -> RgbaImage {
     let mut out = RgbaImage::from_fn(PANEL, PANEL, |x, y| Rgba(CHECKER[((x / 8 + y / 8) % 2) as usize]));
     let (w, h) = image.dimensions();
     let k = (PANEL as f32 / w.max(h) as f32).min(PANEL as f32);
-    let (nw, nh) = (((w as f32 * k) as u32).clamp(1, PANEL), ((h as f32 * k) as u32).clamp(1, PANEL));
-    let filter = if k >= 1.0 { imageops::FilterType::Nearest } else { imageops::FilterType::Triangle };
+    let (nw, nh) = (
+        ((w as f32 * k) as u32).clamp(1, PANEL),
+        ((h as f32 * k) as u32).clamp(1, PANEL),
+    );
+    let filter = if k >= 1.0 {
+        imageops::FilterType::Nearest
+    } else {
+        imageops::FilterType::Triangle
+    };
     let scaled = imageops::resize(image, nw, nh, filter);
     imageops::overlay(&mut out, &scaled, ((PANEL - nw) / 2) as i64, ((PANEL - nh) / 2) as i64);
     out

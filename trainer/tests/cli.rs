@@ -34,7 +34,13 @@ fn one_input_writes_one_file_equal_to_the_original() {
     let dir = scratch("one");
     let input = write_degraded(&dir, "ninja-adventure__monsters__11", Preset::Nearest);
     let out = dir.join("restored.png");
-    let status = spritedx().arg("restore").arg(&input).arg("-o").arg(&out).status().unwrap();
+    let status = spritedx()
+        .arg("restore")
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .status()
+        .unwrap();
     assert!(status.success());
     let original = load_image(asset("sprites/ninja-adventure__monsters__11.png")).unwrap();
     let restored = load_image(&out).unwrap();
@@ -61,7 +67,12 @@ fn a_batch_goes_on_after_a_bad_input_and_exits_1_with_a_report() {
         .arg(&report)
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let lines: Vec<serde_json::Value> = std::fs::read_to_string(&report)
         .unwrap()
         .lines()
@@ -72,7 +83,17 @@ fn a_batch_goes_on_after_a_bad_input_and_exits_1_with_a_report() {
     assert_eq!(failed.len(), 1);
     assert!(failed[0]["input"].as_str().unwrap().ends_with("broken.png"));
     for ok in lines.iter().filter(|l| l.get("error").is_none()) {
-        for field in ["input", "output", "pixel_size", "offset", "cells", "colors", "confidence", "mode", "ms"] {
+        for field in [
+            "input",
+            "output",
+            "pixel_size",
+            "offset",
+            "cells",
+            "colors",
+            "confidence",
+            "mode",
+            "ms",
+        ] {
             assert!(ok.get(field).is_some(), "missing {field} in {ok}");
         }
         assert!(Path::new(ok["output"].as_str().unwrap()).exists());
@@ -98,7 +119,14 @@ fn hints_palette_and_key_color_are_accepted() {
         .status()
         .unwrap();
     assert!(status.success());
-    let bad = spritedx().arg("restore").arg(&input).arg("-o").arg(&out).args(["--cells", "axb"]).output().unwrap();
+    let bad = spritedx()
+        .arg("restore")
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .args(["--cells", "axb"])
+        .output()
+        .unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("WxH"));
 }

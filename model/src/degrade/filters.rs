@@ -13,7 +13,9 @@ pub fn gaussian_blur(image: &RgbaImage, sigma: f32) -> RgbaImage {
         return image.clone();
     }
     let radius = (sigma * 3.0).ceil() as i32;
-    let kernel: Vec<f32> = (-radius..=radius).map(|i| (-(i * i) as f32 / (2.0 * sigma * sigma)).exp()).collect();
+    let kernel: Vec<f32> = (-radius..=radius)
+        .map(|i| (-(i * i) as f32 / (2.0 * sigma * sigma)).exp())
+        .collect();
     let norm: f32 = kernel.iter().sum();
     let (w, h) = (image.width() as i32, image.height() as i32);
     let pm: Vec<[f32; 4]> = image
@@ -30,7 +32,11 @@ pub fn gaussian_blur(image: &RgbaImage, sigma: f32) -> RgbaImage {
                 let mut acc = [0.0; 4];
                 for (k, wgt) in kernel.iter().enumerate() {
                     let d = k as i32 - radius;
-                    let (sx, sy) = if horizontal { ((x + d).clamp(0, w - 1), y) } else { (x, (y + d).clamp(0, h - 1)) };
+                    let (sx, sy) = if horizontal {
+                        ((x + d).clamp(0, w - 1), y)
+                    } else {
+                        (x, (y + d).clamp(0, h - 1))
+                    };
                     let s = src[(sy * w + sx) as usize];
                     for c in 0..4 {
                         acc[c] += s[c] * wgt;
@@ -42,7 +48,9 @@ pub fn gaussian_blur(image: &RgbaImage, sigma: f32) -> RgbaImage {
         dst
     };
     let blurred = pass(&pass(&pm, true), false);
-    RgbaImage::from_fn(w as u32, h as u32, |x, y| unpremultiply(blurred[(y as i32 * w + x as i32) as usize]))
+    RgbaImage::from_fn(w as u32, h as u32, |x, y| {
+        unpremultiply(blurred[(y as i32 * w + x as i32) as usize])
+    })
 }
 
 /// Adds Gaussian noise of standard deviation `sigma` (8-bit units) to visible colour.
@@ -85,7 +93,11 @@ pub fn jpeg_round_trip(image: &RgbaImage, quality: u8) -> RgbaImage {
 /// Applies `out = exposure * in^gamma` to colour (in 0..1).
 pub fn gamma_exposure(image: &mut RgbaImage, gamma: f32, exposure: f32) {
     let table: Vec<u8> = (0..256)
-        .map(|v| ((v as f32 / 255.0).powf(gamma) * exposure * 255.0).round().clamp(0.0, 255.0) as u8)
+        .map(|v| {
+            ((v as f32 / 255.0).powf(gamma) * exposure * 255.0)
+                .round()
+                .clamp(0.0, 255.0) as u8
+        })
         .collect();
     for p in image.pixels_mut() {
         for c in 0..3 {
@@ -98,7 +110,10 @@ pub fn gamma_exposure(image: &mut RgbaImage, gamma: f32, exposure: f32) {
 pub fn dither_to_levels(image: &mut RgbaImage, levels: u32) {
     let (w, h) = (image.width() as usize, image.height() as usize);
     let step = 255.0 / (levels - 1) as f32;
-    let mut buf: Vec<[f32; 3]> = image.pixels().map(|p| [p[0] as f32, p[1] as f32, p[2] as f32]).collect();
+    let mut buf: Vec<[f32; 3]> = image
+        .pixels()
+        .map(|p| [p[0] as f32, p[1] as f32, p[2] as f32])
+        .collect();
     for y in 0..h {
         for x in 0..w {
             let i = y * w + x;

@@ -158,7 +158,13 @@ mod tests {
     use super::*;
 
     fn sprite() -> RgbaImage {
-        RgbaImage::from_fn(10, 8, |x, y| if (x + y) % 3 == 0 { Rgba([200, 40, 40, 255]) } else { Rgba([20, 20, 90, 255]) })
+        RgbaImage::from_fn(10, 8, |x, y| {
+            if (x + y) % 3 == 0 {
+                Rgba([200, 40, 40, 255])
+            } else {
+                Rgba([20, 20, 90, 255])
+            }
+        })
     }
 
     #[test]

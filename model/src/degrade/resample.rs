@@ -49,7 +49,11 @@ fn taps(src_len: u32, out_len: u32, scale: f32, phase: f32, kernel: Kernel) -> V
             let u = (x as f32 + 0.5 - phase) / scale;
             if kernel == Kernel::Nearest {
                 let i = u.floor();
-                return if i >= 0.0 && (i as u32) < src_len { vec![(i as u32, 1.0)] } else { vec![] };
+                return if i >= 0.0 && (i as u32) < src_len {
+                    vec![(i as u32, 1.0)]
+                } else {
+                    vec![]
+                };
             }
             let c = u - 0.5; // relative to source pixel centres
             let base = c.floor() as i32;

@@ -128,7 +128,9 @@ impl AxisAnalysis {
     }
 
     fn prominence(&self, p: f32) -> f32 {
-        self.spectra[0].prominence_at(1.0 / p).max(self.spectra[1].prominence_at(1.0 / p))
+        self.spectra[0]
+            .prominence_at(1.0 / p)
+            .max(self.spectra[1].prominence_at(1.0 / p))
     }
 
     /// The profile whose spectrum shows pitch `p` best.
@@ -204,7 +206,10 @@ impl AxisAnalysis {
             .collect();
         ranked.sort_by(|a, b| b.weighted().total_cmp(&a.weighted()));
         ranked.truncate(REFINED_CANDIDATES);
-        let mut ranked: Vec<Candidate> = ranked.into_iter().map(|c| self.sharpen(self.fit_fixed(c.pitch))).collect();
+        let mut ranked: Vec<Candidate> = ranked
+            .into_iter()
+            .map(|c| self.sharpen(self.fit_fixed(c.pitch)))
+            .collect();
         ranked.sort_by(|a, b| b.weighted().total_cmp(&a.weighted()));
         let mut best = *ranked.first()?;
         // Among equally good fits the largest pitch wins: a finer grid that contains
@@ -224,7 +229,9 @@ impl AxisAnalysis {
                 continue;
             }
             let reference = best;
-            let test = |s: &Candidate| s.r <= reference.r * SUBDIVIDE_RATIO - SUBDIVIDE_MARGIN && s.confidence() >= MIN_CONFIDENCE;
+            let test = |s: &Candidate| {
+                s.r <= reference.r * SUBDIVIDE_RATIO - SUBDIVIDE_MARGIN && s.confidence() >= MIN_CONFIDENCE
+            };
             if let Some(s) = self.fit_near_if_needed(q, test) {
                 best = s;
                 break;
@@ -257,29 +264,32 @@ impl AxisAnalysis {
     /// How unequal the profile energy is on even and odd grid lines, 0..1 (the larger
     /// of the two profiles).
     fn parity_asymmetry(&self, c: &Candidate) -> f32 {
-        [(&self.profiles.first, FIRST_POSITION), (&self.profiles.second, SECOND_POSITION)]
-            .into_iter()
-            .map(|(values, pos0)| {
-                let mut energy = [0.0f32; 2];
-                let mut line = c.offset.rem_euclid(c.pitch);
-                let mut n = 0usize;
-                let reach = (c.pitch * 0.25).max(0.5);
-                while line < self.width as f32 {
-                    let lo = ((line - reach - pos0).ceil().max(0.0)) as usize;
-                    let hi = ((line + reach - pos0).floor().max(0.0) as usize).min(values.len().saturating_sub(1));
-                    let peak = (lo..=hi).filter_map(|i| values.get(i)).copied().fold(0.0, f32::max);
-                    energy[n % 2] += peak;
-                    line += c.pitch;
-                    n += 1;
-                }
-                let total = energy[0] + energy[1];
-                if total > 0.0 {
-                    (energy[0] - energy[1]).abs() / total
-                } else {
-                    0.0
-                }
-            })
-            .fold(0.0, f32::max)
+        [
+            (&self.profiles.first, FIRST_POSITION),
+            (&self.profiles.second, SECOND_POSITION),
+        ]
+        .into_iter()
+        .map(|(values, pos0)| {
+            let mut energy = [0.0f32; 2];
+            let mut line = c.offset.rem_euclid(c.pitch);
+            let mut n = 0usize;
+            let reach = (c.pitch * 0.25).max(0.5);
+            while line < self.width as f32 {
+                let lo = ((line - reach - pos0).ceil().max(0.0)) as usize;
+                let hi = ((line + reach - pos0).floor().max(0.0) as usize).min(values.len().saturating_sub(1));
+                let peak = (lo..=hi).filter_map(|i| values.get(i)).copied().fold(0.0, f32::max);
+                energy[n % 2] += peak;
+                line += c.pitch;
+                n += 1;
+            }
+            let total = energy[0] + energy[1];
+            if total > 0.0 {
+                (energy[0] - energy[1]).abs() / total
+            } else {
+                0.0
+            }
+        })
+        .fold(0.0, f32::max)
     }
 
     /// Pitches suggested by the spectral peaks of both profiles (each peak may be the
@@ -293,7 +303,9 @@ impl AxisAnalysis {
             for (f, _) in spectrum.peaks(lo, hi, PEAKS_PER_PROFILE) {
                 for m in 1..=4 {
                     for p in [m as f32 / f, 1.0 / (f * m as f32)] {
-                        if (MIN_PIXEL_SIZE..=max_pitch).contains(&p) && !pitches.iter().any(|q| (q / p - 1.0).abs() < 0.015) {
+                        if (MIN_PIXEL_SIZE..=max_pitch).contains(&p)
+                            && !pitches.iter().any(|q| (q / p - 1.0).abs() < 0.015)
+                        {
                             pitches.push(p);
                         }
                     }
@@ -382,7 +394,14 @@ fn refine_jointly(coherence: &Coherence, start: Candidate, max_pitch: f32) -> Ca
     for rel in [0.006f32, 0.002, 0.0006] {
         for _ in 0..6 {
             let mut improved = false;
-            for (dp, d_o) in [(0.0, rel * 10.0), (0.0, -rel * 10.0), (rel, 0.0), (-rel, 0.0), (rel, rel * 10.0), (-rel, -rel * 10.0)] {
+            for (dp, d_o) in [
+                (0.0, rel * 10.0),
+                (0.0, -rel * 10.0),
+                (rel, 0.0),
+                (-rel, 0.0),
+                (rel, rel * 10.0),
+                (-rel, -rel * 10.0),
+            ] {
                 let (np, no) = (p * (1.0 + dp), o + d_o * p);
                 if !(MIN_PIXEL_SIZE..=max_pitch).contains(&np) {
                     continue;
@@ -472,7 +491,11 @@ impl Coherence {
     /// A candidate with its gain over the half-cell shift.
     fn candidate(&self, p: f32, o: f32, r: f64) -> Candidate {
         let shifted = self.residual(p, o + p * 0.5);
-        let gain = if shifted > 0.0 { (1.0 - r / shifted).max(0.0) } else { 0.0 };
+        let gain = if shifted > 0.0 {
+            (1.0 - r / shifted).max(0.0)
+        } else {
+            0.0
+        };
         Candidate {
             pitch: p,
             offset: o.rem_euclid(p),
@@ -501,7 +524,9 @@ impl Coherence {
             bounds.push(self.width);
         }
         let inverse_lengths: Vec<f64> = bounds.windows(2).map(|w| 1.0 / (w[1] - w[0]) as f64).collect();
-        let rows = (RESIDUAL_BUDGET / bounds.len()).max(MIN_RESIDUAL_ROWS).min(self.rows.len().max(1));
+        let rows = (RESIDUAL_BUDGET / bounds.len())
+            .max(MIN_RESIDUAL_ROWS)
+            .min(self.rows.len().max(1));
         let stride = self.rows.len().div_ceil(rows).max(1);
         let (mut sse, mut total) = (0.0, 0.0);
         for (row, row_total) in self.rows.iter().zip(&self.row_totals).step_by(stride) {

@@ -79,7 +79,8 @@ impl Profiles {
                 let row = plane.row(y);
                 for x in 0..w.saturating_sub(1) {
                     let (a, b) = (row[x], row[x + 1]);
-                    first[x] += ((a[0] - b[0]).abs() + (a[1] - b[1]).abs() + (a[2] - b[2]).abs() + (a[3] - b[3]).abs()) as i64;
+                    first[x] +=
+                        ((a[0] - b[0]).abs() + (a[1] - b[1]).abs() + (a[2] - b[2]).abs() + (a[3] - b[3]).abs()) as i64;
                 }
                 for x in 1..w.saturating_sub(1) {
                     let (a, b, c) = (row[x - 1], row[x], row[x + 1]);

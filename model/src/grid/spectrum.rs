@@ -37,8 +37,14 @@ impl Signal<'_> {
             return pitch;
         }
         let half = n / 2;
-        let left = Signal { values: &self.values[..half], position0: self.position0 };
-        let right = Signal { values: &self.values[half..], position0: self.position0 + half as f32 };
+        let left = Signal {
+            values: &self.values[..half],
+            position0: self.position0,
+        };
+        let right = Signal {
+            values: &self.values[half..],
+            position0: self.position0 + half as f32,
+        };
         let mut f = 1.0 / pitch as f64;
         for _ in 0..3 {
             let (a, b) = (left.dft(f as f32), right.dft(f as f32));
@@ -95,7 +101,10 @@ impl Signal<'_> {
         }
         let prominence = (0..mag.len())
             .map(|k| {
-                let (a, b) = ((k as f32 * 0.7) as usize, ((k as f32 * 1.4) as usize).clamp(k, mag.len() - 1));
+                let (a, b) = (
+                    (k as f32 * 0.7) as usize,
+                    ((k as f32 * 1.4) as usize).clamp(k, mag.len() - 1),
+                );
                 let local = ((prefix[b + 1] - prefix[a]) / (b + 1 - a) as f64) as f32;
                 if local > 0.0 {
                     mag[k] / local
@@ -144,8 +153,15 @@ impl Spectrum {
             .map(|k| {
                 let (a, b, c) = (mag[k - 1], mag[k], mag[k + 1]);
                 let denom = a - 2.0 * b + c;
-                let delta = if denom.abs() > 1e-12 { 0.5 * (a - c) / denom } else { 0.0 };
-                ((k as f32 + delta.clamp(-0.5, 0.5)) / self.size as f32, self.prominence[k])
+                let delta = if denom.abs() > 1e-12 {
+                    0.5 * (a - c) / denom
+                } else {
+                    0.0
+                };
+                (
+                    (k as f32 + delta.clamp(-0.5, 0.5)) / self.size as f32,
+                    self.prominence[k],
+                )
             })
             .collect();
         found.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -171,7 +187,10 @@ mod tests {
     #[test]
     fn finds_period_and_phase_of_an_impulse_train() {
         let v = impulses(400, 5.0, 2.0);
-        let s = Signal { values: &v, position0: 0.0 };
+        let s = Signal {
+            values: &v,
+            position0: 0.0,
+        };
         let peaks = s.spectrum(&mut FftPlanner::new()).peaks(1.0 / 32.0, 1.0 / 1.5, 3);
         assert!(peaks.iter().any(|(f, _)| (1.0 / f - 5.0).abs() < 0.05), "{peaks:?}");
         assert!((s.phase(5.0) - 2.0).abs() < 0.05);

@@ -49,7 +49,11 @@ fn same_within(tolerance: i32) -> impl Fn([u8; 4], [u8; 4]) -> bool {
 
 /// The palette of an image's opaque pixels.
 pub fn palette_of(image: &RgbaImage) -> Palette {
-    let mut colors: Vec<[u8; 3]> = image.pixels().filter(|p| opaque(&p.0)).map(|p| [p[0], p[1], p[2]]).collect();
+    let mut colors: Vec<[u8; 3]> = image
+        .pixels()
+        .filter(|p| opaque(&p.0))
+        .map(|p| [p[0], p[1], p[2]])
+        .collect();
     colors.sort_unstable();
     colors.dedup();
     Palette::new(colors)
@@ -130,7 +134,10 @@ mod tests {
     fn identical_images_score_one_and_shift_is_found() {
         let a = RgbaImage::from_fn(6, 5, |x, y| Rgba([x as u8 * 40, y as u8 * 40, 9, 255]));
         let acc = accuracy(&a, &a);
-        assert_eq!((acc.exact, acc.within8, acc.snapped, acc.shift), (1.0, 1.0, 1.0, [0, 0]));
+        assert_eq!(
+            (acc.exact, acc.within8, acc.snapped, acc.shift),
+            (1.0, 1.0, 1.0, [0, 0])
+        );
         let mut shifted = RgbaImage::new(7, 5);
         image::imageops::overlay(&mut shifted, &a, 1, 0);
         assert_eq!(accuracy(&shifted, &a).shift, [1, 0]);

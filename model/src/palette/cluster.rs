@@ -47,7 +47,10 @@ pub fn extract_palette(samples: &[[u8; 3]], options: ClusterOptions) -> Palette 
         }
     }
     // One refinement pass: centres become medians, members move to the nearest centre.
-    let centres: Vec<Oklab> = clusters.iter().map(|c| srgb8_to_oklab(weighted_median(&c.members))).collect();
+    let centres: Vec<Oklab> = clusters
+        .iter()
+        .map(|c| srgb8_to_oklab(weighted_median(&c.members)))
+        .collect();
     for c in &mut clusters {
         c.members.clear();
         c.weight = 0;
@@ -64,7 +67,7 @@ pub fn extract_palette(samples: &[[u8; 3]], options: ClusterOptions) -> Palette 
     if let Some(k) = options.max_colors {
         merge_down_to(&mut clusters, k.max(1));
     }
-    clusters.sort_by(|a, b| b.weight.cmp(&a.weight));
+    clusters.sort_by_key(|c| std::cmp::Reverse(c.weight));
     Palette::new(clusters.iter().map(|c| weighted_median(&c.members)).collect())
 }
 
@@ -153,7 +156,13 @@ mod tests {
     #[test]
     fn max_colors_merges_the_closest() {
         let s = vec![[0, 0, 0], [5, 5, 5], [255, 255, 255], [250, 250, 250], [255, 0, 0]];
-        let p = extract_palette(&s, ClusterOptions { merge_distance: 0.001, max_colors: Some(3) });
+        let p = extract_palette(
+            &s,
+            ClusterOptions {
+                merge_distance: 0.001,
+                max_colors: Some(3),
+            },
+        );
         assert_eq!(p.len(), 3);
     }
 }

@@ -14,7 +14,11 @@ pub fn load_palette_file(path: impl AsRef<Path>) -> Result<Palette> {
         path: path.to_path_buf(),
         source,
     })?;
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     parse_palette(&bytes, &ext).map_err(|message| SpriteDxError::PaletteFile {
         path: path.to_path_buf(),
         message,
@@ -39,7 +43,10 @@ pub fn parse_palette(bytes: &[u8], format: &str) -> std::result::Result<Palette,
         return Err("the palette has no colours".into());
     }
     if palette.len() > 256 {
-        return Err(format!("the palette has {} colours; at most 256 are supported", palette.len()));
+        return Err(format!(
+            "the palette has {} colours; at most 256 are supported",
+            palette.len()
+        ));
     }
     Ok(palette)
 }
@@ -104,10 +111,12 @@ fn parse_jasc(text: &str) -> std::result::Result<Palette, String> {
 }
 
 fn parse_raw_pal(bytes: &[u8]) -> std::result::Result<Palette, String> {
-    if bytes.len() % 3 != 0 || bytes.is_empty() {
+    if !bytes.len().is_multiple_of(3) || bytes.is_empty() {
         return Err("raw .pal must be a multiple of 3 bytes (RGB triplets)".into());
     }
-    Ok(Palette::new(bytes.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect()))
+    Ok(Palette::new(
+        bytes.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect(),
+    ))
 }
 
 #[cfg(test)]
@@ -118,7 +127,11 @@ mod tests {
     fn parses_all_formats() {
         let hex = parse_palette(b"ff0000\n; comment\n00ff00\n", "hex").unwrap();
         assert_eq!(hex.colors, vec![[255, 0, 0], [0, 255, 0]]);
-        let gpl = parse_palette(b"GIMP Palette\nName: x\nColumns: 4\n#\n 10  20  30\tdark\n255 255 255 white\n", "gpl").unwrap();
+        let gpl = parse_palette(
+            b"GIMP Palette\nName: x\nColumns: 4\n#\n 10  20  30\tdark\n255 255 255 white\n",
+            "gpl",
+        )
+        .unwrap();
         assert_eq!(gpl.colors, vec![[10, 20, 30], [255, 255, 255]]);
         let jasc = parse_palette(b"JASC-PAL\n0100\n2\n1 2 3\n4 5 6\n", "pal").unwrap();
         assert_eq!(jasc.colors, vec![[1, 2, 3], [4, 5, 6]]);
@@ -130,7 +143,9 @@ mod tests {
     fn bad_files_say_what_is_wrong() {
         assert!(parse_palette(b"zz0000\n", "hex").unwrap_err().contains("line 1"));
         assert!(parse_palette(b"no header\n", "gpl").unwrap_err().contains("header"));
-        assert!(parse_palette(b"JASC-PAL\n0100\n5\n1 2 3\n", "pal").unwrap_err().contains("5 colours"));
+        assert!(parse_palette(b"JASC-PAL\n0100\n5\n1 2 3\n", "pal")
+            .unwrap_err()
+            .contains("5 colours"));
         assert!(parse_palette(b"", "hex").unwrap_err().contains("no colours"));
         assert!(parse_palette(b"x", "bmp").unwrap_err().contains("unknown"));
     }

@@ -47,8 +47,12 @@ fn interior(offset: f32, pitch: f32, index: u32, len: u32) -> (u32, u32) {
 pub fn sample_cells(image: &RgbaImage, grid: &Grid) -> CellSamples {
     let (w, h) = image.dimensions();
     let [cw, ch] = grid.cells;
-    let xs: Vec<(u32, u32)> = (0..cw).map(|i| interior(grid.offset[0], grid.pixel_size[0], i, w)).collect();
-    let ys: Vec<(u32, u32)> = (0..ch).map(|j| interior(grid.offset[1], grid.pixel_size[1], j, h)).collect();
+    let xs: Vec<(u32, u32)> = (0..cw)
+        .map(|i| interior(grid.offset[0], grid.pixel_size[0], i, w))
+        .collect();
+    let ys: Vec<(u32, u32)> = (0..ch)
+        .map(|j| interior(grid.offset[1], grid.pixel_size[1], j, h))
+        .collect();
     let mut samples = Vec::with_capacity((cw * ch) as usize);
     let mut spreads = Vec::new();
     let mut channels: [Vec<u8>; 3] = Default::default();
@@ -79,7 +83,12 @@ pub fn sample_cells(image: &RgbaImage, grid: &Grid) -> CellSamples {
             }
             if opaque && covered >= 4 {
                 let dev: u32 = (0..3)
-                    .map(|c| channels[c].iter().map(|&v| (v as i32 - color[c] as i32).unsigned_abs()).sum::<u32>())
+                    .map(|c| {
+                        channels[c]
+                            .iter()
+                            .map(|&v| (v as i32 - color[c] as i32).unsigned_abs())
+                            .sum::<u32>()
+                    })
                     .sum();
                 spreads.push(dev as f32 / (3 * covered) as f32);
             }

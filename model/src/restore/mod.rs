@@ -1,9 +1,9 @@
 //! Restoration: from pseudo pixel art to one pixel per cell.
 //!
-//! decode -> [`key`] colour to transparency -> [`crate::grid`] detection ->
-//! [`cells`] (robust colour from each cell's interior, alpha from coverage) ->
-//! [`crate::palette`] (automatic size, or a given palette / colour limit) -> snap ->
-//! output plus a [`RestoreReport`].
+//! decode -> key colour to transparency ([`apply_key_color`]) -> [`crate::grid`]
+//! detection -> cells ([`sample_cells`]: robust colour from each cell's interior,
+//! alpha from coverage) -> [`crate::palette`] (automatic size, or a given palette /
+//! colour limit) -> snap -> output plus a [`RestoreReport`].
 
 mod cells;
 mod key;
@@ -155,7 +155,10 @@ pub fn restore(input: &RgbaImage, options: &RestoreOptions) -> Result<Restored> 
     }
     // Clean art can show a plausible grid (2x2 features...); a real upscale of clean
     // art is reproduced by expanding its cells again, clean art itself is not.
-    if clean_looking && grid.confidence < CLEAN_GRID_CONFIDENCE && reproduction(&keyed, &image, &grid) < CLEAN_REPRODUCTION {
+    if clean_looking
+        && grid.confidence < CLEAN_GRID_CONFIDENCE
+        && reproduction(&keyed, &image, &grid) < CLEAN_REPRODUCTION
+    {
         return Ok(unchanged(keyed, start));
     }
     let (image, grid) = trim_empty_partial_cells(image, grid, keyed.dimensions());
@@ -190,7 +193,11 @@ fn refine_from_core_cells(palette: &Palette, samples: &[CellSample], w: usize, h
         for x in 0..w {
             let Some(k) = index[y * w + x] else { continue };
             let same = |nx: isize, ny: isize| {
-                nx < 0 || ny < 0 || nx >= w as isize || ny >= h as isize || index[ny as usize * w + nx as usize] == Some(k)
+                nx < 0
+                    || ny < 0
+                    || nx >= w as isize
+                    || ny >= h as isize
+                    || index[ny as usize * w + nx as usize] == Some(k)
             };
             let (xi, yi) = (x as isize, y as isize);
             if same(xi - 1, yi) && same(xi + 1, yi) && same(xi, yi - 1) && same(xi, yi + 1) {
@@ -241,7 +248,10 @@ fn trim_empty_partial_cells(image: RgbaImage, mut grid: Grid, (w, h): (u32, u32)
     if (x0, x1, y0, y1) == (0, cw, 0, ch) {
         return (image, grid);
     }
-    grid.offset = [grid.offset[0] + x0 as f32 * grid.pixel_size[0], grid.offset[1] + y0 as f32 * grid.pixel_size[1]];
+    grid.offset = [
+        grid.offset[0] + x0 as f32 * grid.pixel_size[0],
+        grid.offset[1] + y0 as f32 * grid.pixel_size[1],
+    ];
     grid.cells = [x1 - x0, y1 - y0];
     let cropped = ::image::imageops::crop_imm(&image, x0, y0, x1 - x0, y1 - y0).to_image();
     (cropped, grid)
@@ -294,7 +304,11 @@ fn reproduction(input: &RgbaImage, restored: &RgbaImage, grid: &Grid) -> f32 {
 fn unchanged(image: RgbaImage, start: Instant) -> Restored {
     let (w, h) = image.dimensions();
     let colors = count_colors(&image);
-    let mut seen: Vec<[u8; 3]> = image.pixels().filter(|p| p[3] > 0).map(|p| [p[0], p[1], p[2]]).collect();
+    let mut seen: Vec<[u8; 3]> = image
+        .pixels()
+        .filter(|p| p[3] > 0)
+        .map(|p| [p[0], p[1], p[2]])
+        .collect();
     seen.sort_unstable();
     seen.dedup();
     let grid = Grid::identity(w, h);
@@ -316,7 +330,11 @@ fn unchanged(image: RgbaImage, start: Instant) -> Restored {
 
 /// Distinct colours among the non-transparent pixels.
 pub fn count_colors(image: &RgbaImage) -> usize {
-    let mut seen: Vec<[u8; 3]> = image.pixels().filter(|p| p[3] > 0).map(|p| [p[0], p[1], p[2]]).collect();
+    let mut seen: Vec<[u8; 3]> = image
+        .pixels()
+        .filter(|p| p[3] > 0)
+        .map(|p| [p[0], p[1], p[2]])
+        .collect();
     seen.sort_unstable();
     seen.dedup();
     seen.len()

@@ -91,7 +91,8 @@ fn run_case(file: &Path, clean: &RgbaImage, preset: Preset, seed: u64, keep_imag
             case.pitch = Some(p);
             case.grid_ok = grid_found(p[0], d.scale, (w as f32 * d.scale) as u32)
                 && grid_found(p[1], d.scale, (h as f32 * d.scale) as u32);
-            (case.exact, case.within8, case.snapped, case.palette_error) = (a.exact, a.within8, a.snapped, a.palette_error);
+            (case.exact, case.within8, case.snapped, case.palette_error) =
+                (a.exact, a.within8, a.snapped, a.palette_error);
             if keep_images {
                 case.images = Some([d.image, r.image]);
             }
@@ -146,7 +147,11 @@ pub fn run(args: EvalRestoreArgs) -> Result<ExitCode, CliError> {
     let presets = parse_presets(&args.presets)?;
     let files = spread(&dataset::files(&args.data, args.split)?, args.limit);
     if files.is_empty() {
-        return Err(CliError::Usage(format!("no images in {} ({:?} split)", args.data.display(), args.split)));
+        return Err(CliError::Usage(format!(
+            "no images in {} ({:?} split)",
+            args.data.display(),
+            args.split
+        )));
     }
     let out_err = |p: &Path, e: &dyn std::fmt::Display| CliError::Output {
         path: p.to_path_buf(),
@@ -155,7 +160,9 @@ pub fn run(args: EvalRestoreArgs) -> Result<ExitCode, CliError> {
     std::fs::create_dir_all(&args.out).map_err(|e| out_err(&args.out, &e))?;
 
     const SHEET_SAMPLES: usize = 3;
-    let jobs: Vec<(usize, Preset)> = (0..files.len()).flat_map(|i| presets.iter().map(move |&p| (i, p))).collect();
+    let jobs: Vec<(usize, Preset)> = (0..files.len())
+        .flat_map(|i| presets.iter().map(move |&p| (i, p)))
+        .collect();
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
@@ -209,7 +216,8 @@ pub fn run(args: EvalRestoreArgs) -> Result<ExitCode, CliError> {
     println!("{table}");
     std::fs::write(args.out.join("table.md"), &table).map_err(|e| out_err(&args.out, &e))?;
 
-    let mut csv = String::from("file,preset,true_scale,pitch_x,pitch_y,grid_ok,exact,within8,snapped,palette_error,ms,error\n");
+    let mut csv =
+        String::from("file,preset,true_scale,pitch_x,pitch_y,grid_ok,exact,within8,snapped,palette_error,ms,error\n");
     for c in &cases {
         let [px, py] = c.pitch.unwrap_or([0.0, 0.0]);
         let _ = writeln!(
@@ -252,7 +260,11 @@ pub fn run(args: EvalRestoreArgs) -> Result<ExitCode, CliError> {
     let mut sheet_rows = Vec::new();
     for &p in &presets {
         let mut row = Vec::new();
-        for c in cases.iter().filter(|c| c.preset == p && c.images.is_some()).take(SHEET_SAMPLES) {
+        for c in cases
+            .iter()
+            .filter(|c| c.preset == p && c.images.is_some())
+            .take(SHEET_SAMPLES)
+        {
             let [input, output] = c.images.clone().expect("filtered");
             let original = load_image(&c.file).ok();
             row.push(Some(input));
@@ -262,7 +274,9 @@ pub fn run(args: EvalRestoreArgs) -> Result<ExitCode, CliError> {
         sheet_rows.push(row);
     }
     let sheet_path = args.out.join("sheet.png");
-    sheet::comparison_sheet(&sheet_rows).save(&sheet_path).map_err(|e| out_err(&sheet_path, &e))?;
-    eprintln!("wrote {}, results.csv and sheet.png in {}", "table.md", args.out.display());
+    sheet::comparison_sheet(&sheet_rows)
+        .save(&sheet_path)
+        .map_err(|e| out_err(&sheet_path, &e))?;
+    eprintln!("wrote table.md, results.csv and sheet.png in {}", args.out.display());
     Ok(ExitCode::SUCCESS)
 }
