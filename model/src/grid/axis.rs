@@ -1,6 +1,8 @@
 //! Grid detection along one axis: spectral candidates, coherence, and the rules
 //! that choose between a pitch, its multiples and its harmonics.
 
+use std::cell::RefCell;
+
 use rustfft::FftPlanner;
 
 use super::profile::{Plane, Profiles, FIRST_POSITION, SECOND_POSITION};
@@ -23,7 +25,7 @@ pub struct AxisGrid {
 /// Most rows the coherence score keeps (spread over the rows with content).
 const MAX_SCORED_ROWS: usize = 96;
 /// Rows x cells one residual evaluation may read; larger grids read fewer rows.
-const RESIDUAL_BUDGET: usize = 3072;
+const RESIDUAL_BUDGET: usize = 1024;
 /// Fewest rows a residual reads (when there are that many).
 const MIN_RESIDUAL_ROWS: usize = 12;
 /// Spectral peaks taken from each profile.
@@ -34,10 +36,12 @@ const MAX_CANDIDATES: usize = 16;
 const PARITY_ASYMMETRY: f32 = 0.5;
 /// Axes up to this length also try a dense sweep of pitches.
 const DENSE_SWEEP_WIDTH: usize = 160;
+/// Relative distance within which a candidate is moved onto a spectral peak.
+const PEAK_SEARCH: f32 = 0.08;
 /// Ratio between consecutive pitches of the dense sweep.
 const DENSE_SWEEP_STEP: f32 = 1.035;
 /// Candidates refined in phase and ranked.
-const REFINED_CANDIDATES: usize = 8;
+const REFINED_CANDIDATES: usize = 5;
 /// Weight of the spectral prominence against the coherence gain when ranking.
 const PROMINENCE_WEIGHT: f32 = 0.15;
 /// The residual-driven pitch refinement is kept when it leaves at most this share.
@@ -133,6 +137,16 @@ impl AxisAnalysis {
             .max(self.spectra[1].prominence_at(1.0 / p))
     }
 
+    /// The most prominent pitch within [`PEAK_SEARCH`] of `p` (either profile).
+    fn nearest_peak(&self, p: f32) -> f32 {
+        let steps = 64;
+        (0..=steps)
+            .map(|i| p * (1.0 - PEAK_SEARCH + 2.0 * PEAK_SEARCH * i as f32 / steps as f32))
+            .filter(|q| (MIN_PIXEL_SIZE..=self.max_pitch()).contains(q))
+            .max_by(|a, b| self.prominence(*a).total_cmp(&self.prominence(*b)))
+            .unwrap_or(p)
+    }
+
     /// The profile whose spectrum shows pitch `p` best.
     fn carrier(&self, p: f32) -> Signal<'_> {
         if self.spectra[0].prominence_at(1.0 / p) >= self.spectra[1].prominence_at(1.0 / p) {
@@ -171,7 +185,7 @@ impl AxisAnalysis {
     }
 
     fn sharpen(&self, c: Candidate) -> Candidate {
-        if c.r < 1e-4 {
+        if c.r < 1e-4 || c.gain < 0.2 {
             return c;
         }
         let joint = refine_jointly(&self.coherence, c, self.max_pitch());
@@ -208,7 +222,15 @@ impl AxisAnalysis {
         ranked.truncate(REFINED_CANDIDATES);
         let mut ranked: Vec<Candidate> = ranked
             .into_iter()
-            .map(|c| self.sharpen(self.fit_fixed(c.pitch)))
+            .map(|c| {
+                let here = self.sharpen(self.fit_fixed(c.pitch));
+                let peak = self.fit_near(self.nearest_peak(c.pitch));
+                if peak.weighted() > here.weighted() {
+                    peak
+                } else {
+                    here
+                }
+            })
             .collect();
         ranked.sort_by(|a, b| b.weighted().total_cmp(&a.weighted()));
         let mut best = *ranked.first()?;
@@ -391,8 +413,8 @@ fn phase_candidates(coherence: &Coherence, first: &Signal, second: &Signal, p: f
 /// Joint local search of pitch and phase minimising the residual.
 fn refine_jointly(coherence: &Coherence, start: Candidate, max_pitch: f32) -> Candidate {
     let (mut p, mut o, mut r) = (start.pitch, start.offset, start.r as f64);
-    for rel in [0.006f32, 0.002, 0.0006] {
-        for _ in 0..6 {
+    for rel in [0.005f32, 0.0015, 0.0005] {
+        for _ in 0..4 {
             let mut improved = false;
             for (dp, d_o) in [
                 (0.0, rel * 10.0),
@@ -452,6 +474,8 @@ struct Coherence {
     row_totals: Vec<f64>,
     /// Total squared deviation from each row's mean.
     total: f64,
+    /// Scratch space for one grid's cell bounds and inverse lengths.
+    scratch: RefCell<Vec<(usize, f64)>>,
 }
 
 impl Coherence {
@@ -485,6 +509,7 @@ impl Coherence {
             total: row_totals.iter().sum(),
             rows,
             row_totals,
+            scratch: RefCell::new(Vec::new()),
         }
     }
 
@@ -509,22 +534,29 @@ impl Coherence {
     /// Share of the variance left after replacing every cell (pitch `p`, phase `o`)
     /// by its mean: 0 for perfectly flat cells. Larger grids read fewer rows.
     fn residual(&self, p: f32, o: f32) -> f64 {
-        // Cell c covers the pixels whose centres lie in [o + c p, o + (c + 1) p).
+        // Cell c covers the pixels whose centres lie in [o + c p, o + (c + 1) p):
+        // its end bound and 1 / its length.
+        let mut cells = self.scratch.borrow_mut();
+        cells.clear();
         let o = o.rem_euclid(p);
-        let mut bounds = vec![0usize];
+        let mut start = 0usize;
         let mut t = o;
-        while t < self.width as f32 {
-            let b = ((t - 0.5).ceil().max(0.0) as usize).min(self.width);
-            if b > *bounds.last().unwrap() {
-                bounds.push(b);
+        loop {
+            let end = if t < self.width as f32 {
+                ((t - 0.5).ceil().max(0.0) as usize).min(self.width)
+            } else {
+                self.width
+            };
+            if end > start {
+                cells.push((end, 1.0 / (end - start) as f64));
+                start = end;
+            }
+            if end >= self.width {
+                break;
             }
             t += p;
         }
-        if *bounds.last().unwrap() < self.width {
-            bounds.push(self.width);
-        }
-        let inverse_lengths: Vec<f64> = bounds.windows(2).map(|w| 1.0 / (w[1] - w[0]) as f64).collect();
-        let rows = (RESIDUAL_BUDGET / bounds.len())
+        let rows = (RESIDUAL_BUDGET / cells.len())
             .max(MIN_RESIDUAL_ROWS)
             .min(self.rows.len().max(1));
         let stride = self.rows.len().div_ceil(rows).max(1);
@@ -532,8 +564,8 @@ impl Coherence {
         for (row, row_total) in self.rows.iter().zip(&self.row_totals).step_by(stride) {
             total += row_total;
             let mut prev = row[0];
-            for (&b, inv) in bounds[1..].iter().zip(&inverse_lengths) {
-                let cur = row[b];
+            for &(end, inv) in cells.iter() {
+                let cur = row[end];
                 let (d0, d1, d2, d3) = (cur[0] - prev[0], cur[1] - prev[1], cur[2] - prev[2], cur[3] - prev[3]);
                 sse += (cur[4] - prev[4]) - (d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3) * inv;
                 prev = cur;

@@ -265,16 +265,19 @@ const REPRODUCTION_TOLERANCE: i32 = 24;
 /// treated as an upscale rather than as already-clean art.
 const CLEAN_REPRODUCTION: f32 = 0.95;
 
-/// Looks like clean pixel art: at most 256 RGBA colours and a few alpha levels.
+/// Looks like clean pixel art: at most 256 RGBA colours and a few alpha levels
+/// (stops reading at the 257th colour, so large generated images cost little).
 fn looks_clean(image: &RgbaImage) -> bool {
-    let mut colors: Vec<[u8; 4]> = image.pixels().map(|p| if p[3] == 0 { [0; 4] } else { p.0 }).collect();
-    colors.sort_unstable();
-    colors.dedup();
-    let mut alphas: Vec<u8> = colors.iter().map(|c| c[3]).collect();
-    alphas.dedup();
-    alphas.sort_unstable();
-    alphas.dedup();
-    colors.len() <= 256 && alphas.len() <= 16
+    let mut colors = std::collections::HashSet::with_capacity(257);
+    let mut alphas = [false; 256];
+    for p in image.pixels() {
+        let c = if p[3] == 0 { [0; 4] } else { p.0 };
+        if colors.insert(c) && colors.len() > 256 {
+            return false;
+        }
+        alphas[c[3] as usize] = true;
+    }
+    alphas.iter().filter(|&&a| a).count() <= 16
 }
 
 /// Share of input pixels within [`REPRODUCTION_TOLERANCE`] of their restored cell
