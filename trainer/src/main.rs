@@ -39,6 +39,8 @@ enum Command {
 enum EvalCommand {
     /// Degrade clean sprites with every preset, restore them and compare.
     Restore(eval::restore::EvalRestoreArgs),
+    /// Score another restorer's outputs on cases saved by `eval restore --save-degraded`.
+    Score(eval::score::EvalScoreArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
         Command::Restore(args) => restore_cmd::run(args),
         Command::Degrade(args) => degrade_cmd::run(args),
         Command::Eval(EvalCommand::Restore(args)) => eval::restore::run(args),
+        Command::Eval(EvalCommand::Score(args)) => eval::score::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,3 +1,4 @@
 //! `spritedx eval ...`: scoring models on datasets.
 
 pub mod restore;
+pub mod score;

@@ -45,6 +45,10 @@ pub struct EvalRestoreArgs {
     /// Print this many of the worst cases (for development on the dev split).
     #[arg(long, default_value_t = 0)]
     pub show_worst: usize,
+    /// Also write every degraded input and a `truth.jsonl` here, so other tools can be
+    /// run on exactly these cases and scored with `spritedx eval score`.
+    #[arg(long)]
+    pub save_degraded: Option<PathBuf>,
 }
 
 /// The outcome of one (sprite, preset) case.
@@ -64,8 +68,12 @@ struct Case {
     images: Option<[RgbaImage; 2]>,
 }
 
-fn run_case(file: &Path, clean: &RgbaImage, preset: Preset, seed: u64, keep_images: bool) -> Case {
+fn run_case(file: &Path, clean: &RgbaImage, preset: Preset, seed: u64, keep_images: bool, save: Option<&Path>) -> Case {
     let d = degrade(clean, preset, seed ^ dataset::name_hash(file));
+    if let Some(dir) = save {
+        let stem = file.file_stem().unwrap_or_default().to_string_lossy();
+        let _ = d.image.save(dir.join(format!("{stem}__{}.png", preset.name())));
+    }
     let start = Instant::now();
     let result = restore(&d.image, &RestoreOptions::default());
     let ms = start.elapsed().as_secs_f64() * 1e3;
@@ -158,6 +166,9 @@ pub fn run(args: EvalRestoreArgs) -> Result<ExitCode, CliError> {
         message: e.to_string(),
     };
     std::fs::create_dir_all(&args.out).map_err(|e| out_err(&args.out, &e))?;
+    if let Some(dir) = &args.save_degraded {
+        std::fs::create_dir_all(dir).map_err(|e| out_err(dir, &e))?;
+    }
 
     const SHEET_SAMPLES: usize = 3;
     let jobs: Vec<(usize, Preset)> = (0..files.len())
@@ -178,7 +189,8 @@ pub fn run(args: EvalRestoreArgs) -> Result<ExitCode, CliError> {
                 let Some(&(f, preset)) = jobs.get(i) else { break };
                 match load_image(&files[f]) {
                     Ok(clean) => {
-                        let case = run_case(&files[f], &clean, preset, args.seed, f < SHEET_SAMPLES);
+                        let save = args.save_degraded.as_deref();
+                        let case = run_case(&files[f], &clean, preset, args.seed, f < SHEET_SAMPLES, save);
                         cases.lock().unwrap().push(case);
                     }
                     Err(e) => load_errors.lock().unwrap().push(format!("{}: {e}", files[f].display())),
@@ -239,6 +251,18 @@ pub fn run(args: EvalRestoreArgs) -> Result<ExitCode, CliError> {
     }
     std::fs::write(args.out.join("results.csv"), csv).map_err(|e| out_err(&args.out, &e))?;
 
+    if let Some(dir) = &args.save_degraded {
+        let mut truth = String::new();
+        for c in &cases {
+            let stem = c.file.file_stem().unwrap_or_default().to_string_lossy();
+            let line = serde_json::json!({
+                "input": c.file, "output": dir.join(format!("{stem}__{}.png", c.preset.name())),
+                "preset": c.preset.name(), "scale": c.true_scale,
+            });
+            let _ = writeln!(truth, "{line}");
+        }
+        std::fs::write(dir.join("truth.jsonl"), truth).map_err(|e| out_err(dir, &e))?;
+    }
     if args.show_worst > 0 {
         let mut worst: Vec<&Case> = cases.iter().collect();
         worst.sort_by(|a, b| a.exact.total_cmp(&b.exact));
