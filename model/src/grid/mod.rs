@@ -198,15 +198,18 @@ fn square_pixels(x: &AxisAnalysis, bx: Candidate, y: &AxisAnalysis, by: Candidat
                 (bx, y_as_x)
             };
             let whole = (ratio - ratio.round()).abs() < 0.05 * ratio.round();
-            if whole && larger_on_both.0.confidence().min(larger_on_both.1.confidence()) >= MIN_CONFIDENCE {
+            let plausible = |(a, b): (Candidate, Candidate)| a.confidence().min(b.confidence()) >= MIN_CONFIDENCE;
+            let support = |(a, b): (Candidate, Candidate)| a.confidence() + b.confidence();
+            if whole && plausible(larger_on_both) {
+                return larger_on_both;
+            }
+            let common = if support(larger_on_both) >= support(smaller_on_both) {
                 larger_on_both
-            } else if ratio < 1.1 {
-                let support = |(a, b): (Candidate, Candidate)| a.confidence() + b.confidence();
-                if support(larger_on_both) >= support(smaller_on_both) {
-                    larger_on_both
-                } else {
-                    smaller_on_both
-                }
+            } else {
+                smaller_on_both
+            };
+            if plausible(common) {
+                common
             } else {
                 (bx, by)
             }
