@@ -6,7 +6,7 @@ use crate::grid::Grid;
 
 /// Share of the cell, on each side, left out of its interior (blur and bleeding
 /// from neighbours live there).
-const INTERIOR_MARGIN: f32 = 0.25;
+const INTERIOR_MARGIN: f32 = 0.35;
 
 /// What one cell looks like.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
