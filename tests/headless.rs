@@ -33,3 +33,23 @@ fn plugin_restores_rgba_requests_in_update() {
 }
 
 type RgbaImageAlias = bevy_spritedx::model::image::RgbaImage;
+
+/// The README's pattern: MinimalPlugins, a Startup system that asks for a restore.
+#[test]
+fn readme_pattern_restores_the_demo() {
+    fn request(mut commands: Commands) {
+        let image = load_image(asset("demo/dragon_ai.png")).unwrap();
+        commands.spawn(RestoreRgba(image));
+    }
+    let mut app = App::new();
+    app.add_plugins((MinimalPlugins, SpriteDxPlugin::default()))
+        .add_systems(Startup, request);
+    app.update();
+    let world = app.world_mut();
+    let mut restored = world.query::<&RestoredRgba>();
+    let results: Vec<_> = restored.iter(world).collect();
+    assert_eq!(results.len(), 1);
+    let (image, report) = results[0].result.clone().unwrap();
+    assert_eq!(image.dimensions(), (38, 29));
+    assert_eq!(report.cells, [38, 29]);
+}

@@ -143,3 +143,17 @@ fn a_sprite_sheet_shares_one_grid() {
     let restored = restore(&degraded.image, &RestoreOptions::default()).unwrap();
     assert_eq!(accuracy(&restored.image, &sheet).exact, 1.0);
 }
+
+/// The README's first command restores `assets/demo/dragon_ai.png` (the dragon drawn at
+/// 13.3x with blur and noise, made with `spritedx degrade --preset large --seed 7`).
+#[test]
+fn the_shipped_demo_restores_to_its_original() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let demo = load_image(root.join("assets/demo/dragon_ai.png")).unwrap();
+    let clean = load_image(root.join("assets/sprites/medieval-fantasy__monsters__dragon.png")).unwrap();
+    let restored = restore(&demo, &RestoreOptions::default()).unwrap();
+    assert_eq!(restored.image.dimensions(), clean.dimensions());
+    let acc = accuracy(&restored.image, &clean);
+    eprintln!("demo accuracy {acc:?}");
+    assert!(acc.snapped >= 0.9 && acc.within8 >= 0.8, "{acc:?}");
+}
