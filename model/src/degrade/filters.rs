@@ -5,7 +5,7 @@ use std::io::Cursor;
 use ::image::{codecs::jpeg::JpegEncoder, Rgba, RgbaImage};
 use rand::Rng;
 
-use super::resample::unpremultiply;
+use super::resample::{premultiplied, unpremultiply};
 
 /// Separable Gaussian blur in premultiplied alpha (`sigma` in pixels; <= 0 copies).
 pub fn gaussian_blur(image: &RgbaImage, sigma: f32) -> RgbaImage {
@@ -18,13 +18,7 @@ pub fn gaussian_blur(image: &RgbaImage, sigma: f32) -> RgbaImage {
         .collect();
     let norm: f32 = kernel.iter().sum();
     let (w, h) = (image.width() as i32, image.height() as i32);
-    let pm: Vec<[f32; 4]> = image
-        .pixels()
-        .map(|p| {
-            let a = p[3] as f32 / 255.0;
-            [p[0] as f32 * a, p[1] as f32 * a, p[2] as f32 * a, p[3] as f32]
-        })
-        .collect();
+    let pm = premultiplied(image);
     let pass = |src: &[[f32; 4]], horizontal: bool| -> Vec<[f32; 4]> {
         let mut dst = vec![[0.0f32; 4]; src.len()];
         for y in 0..h {

@@ -75,14 +75,8 @@ pub fn resample(src: &RgbaImage, scale: f32, phase: [f32; 2], kernel: Kernel) ->
     let out_h = (h as f32 * scale + phase[1]).ceil() as u32;
     let tx = taps(w, out_w, scale, phase[0], kernel);
     let ty = taps(h, out_h, scale, phase[1], kernel);
-    // Premultiplied float source: [h][w][4]
-    let pm: Vec<[f32; 4]> = src
-        .pixels()
-        .map(|p| {
-            let a = p[3] as f32 / 255.0;
-            [p[0] as f32 * a, p[1] as f32 * a, p[2] as f32 * a, p[3] as f32]
-        })
-        .collect();
+    // [h * w] premultiplied
+    let pm = premultiplied(src);
     // Horizontal pass: [h][out_w]
     let mut horizontal = vec![[0.0f32; 4]; (h * out_w) as usize];
     for y in 0..h as usize {
@@ -111,6 +105,18 @@ pub fn resample(src: &RgbaImage, scale: f32, phase: [f32; 2], kernel: Kernel) ->
         }
     }
     out
+}
+
+/// Straight 8-bit to premultiplied float (colour in 0..255 x alpha, alpha 0..255),
+/// row-major `[height * width]`.
+pub(crate) fn premultiplied(image: &RgbaImage) -> Vec<[f32; 4]> {
+    image
+        .pixels()
+        .map(|p| {
+            let a = p[3] as f32 / 255.0;
+            [p[0] as f32 * a, p[1] as f32 * a, p[2] as f32 * a, p[3] as f32]
+        })
+        .collect()
 }
 
 /// Premultiplied float (colour in 0..255 x alpha, alpha 0..255) to straight 8-bit.

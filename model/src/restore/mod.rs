@@ -162,21 +162,34 @@ pub fn restore(input: &RgbaImage, options: &RestoreOptions) -> Result<Restored> 
         return Ok(unchanged(keyed, start));
     }
     let (image, grid) = trim_empty_partial_cells(image, grid, keyed.dimensions());
-    let colors = count_colors(&image);
-    Ok(Restored {
+    Ok(Restored::new(
         image,
-        report: RestoreReport {
-            pixel_size: grid.pixel_size,
-            offset: grid.offset,
-            cells: grid.cells,
-            colors,
-            confidence: grid.confidence,
-            mode: RestoreMode::Classical.as_str().into(),
-            ms: start.elapsed().as_secs_f64() * 1e3,
-        },
         grid,
         palette,
-    })
+        RestoreMode::Classical.as_str(),
+        start,
+    ))
+}
+
+impl Restored {
+    /// Bundles a result with its report (`start` is when the restoration began).
+    fn new(image: RgbaImage, grid: Grid, palette: Palette, mode: &str, start: Instant) -> Self {
+        let colors = count_colors(&image);
+        Self {
+            report: RestoreReport {
+                pixel_size: grid.pixel_size,
+                offset: grid.offset,
+                cells: grid.cells,
+                colors,
+                confidence: grid.confidence,
+                mode: mode.into(),
+                ms: start.elapsed().as_secs_f64() * 1e3,
+            },
+            image,
+            grid,
+            palette,
+        }
+    }
 }
 
 /// Re-estimates every palette colour from its core cells (the four neighbours snap to
@@ -304,35 +317,15 @@ fn reproduction(input: &RgbaImage, restored: &RgbaImage, grid: &Grid) -> f32 {
     same as f32 / (input.width() * input.height()).max(1) as f32
 }
 
+/// Already-clean art: the input itself, pixel size 1.
 fn unchanged(image: RgbaImage, start: Instant) -> Restored {
     let (w, h) = image.dimensions();
-    let colors = count_colors(&image);
-    let mut seen: Vec<[u8; 3]> = image
-        .pixels()
-        .filter(|p| p[3] > 0)
-        .map(|p| [p[0], p[1], p[2]])
-        .collect();
-    seen.sort_unstable();
-    seen.dedup();
-    let grid = Grid::identity(w, h);
-    Restored {
-        report: RestoreReport {
-            pixel_size: grid.pixel_size,
-            offset: grid.offset,
-            cells: grid.cells,
-            colors,
-            confidence: grid.confidence,
-            mode: "unchanged".into(),
-            ms: start.elapsed().as_secs_f64() * 1e3,
-        },
-        image,
-        grid,
-        palette: Palette::new(seen),
-    }
+    let palette = Palette::new(visible_colors(&image));
+    Restored::new(image, Grid::identity(w, h), palette, "unchanged", start)
 }
 
-/// Distinct colours among the non-transparent pixels.
-pub fn count_colors(image: &RgbaImage) -> usize {
+/// Distinct colours among the non-transparent pixels, sorted.
+fn visible_colors(image: &RgbaImage) -> Vec<[u8; 3]> {
     let mut seen: Vec<[u8; 3]> = image
         .pixels()
         .filter(|p| p[3] > 0)
@@ -340,5 +333,10 @@ pub fn count_colors(image: &RgbaImage) -> usize {
         .collect();
     seen.sort_unstable();
     seen.dedup();
-    seen.len()
+    seen
+}
+
+/// Number of distinct colours among the non-transparent pixels.
+pub fn count_colors(image: &RgbaImage) -> usize {
+    visible_colors(image).len()
 }
