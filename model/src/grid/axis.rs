@@ -34,6 +34,8 @@ const PEAKS_PER_PROFILE: usize = 5;
 const MAX_CANDIDATES: usize = 16;
 /// Parity asymmetry above which the pitch is taken to be half the true one.
 const PARITY_ASYMMETRY: f32 = 0.5;
+/// Whole pitches are tried next to this many of the most prominent candidates.
+const WHOLE_PITCH_NEIGHBOURS: usize = 8;
 /// Axes up to this length also try a dense sweep of pitches.
 const DENSE_SWEEP_WIDTH: usize = 160;
 /// Relative distance within which a candidate is moved onto a spectral peak.
@@ -224,7 +226,11 @@ impl AxisAnalysis {
             .into_iter()
             .map(|c| {
                 let here = self.sharpen(self.fit_fixed(c.pitch));
-                let peak = self.fit_near(self.nearest_peak(c.pitch));
+                let peak_pitch = self.nearest_peak(c.pitch);
+                if (peak_pitch / c.pitch - 1.0).abs() < 0.005 {
+                    return here;
+                }
+                let peak = self.fit_near(peak_pitch);
                 if peak.weighted() > here.weighted() {
                     peak
                 } else {
@@ -347,7 +353,11 @@ impl AxisAnalysis {
         // Whole pitches near every candidate (generators favour them, and sharp input
         // fits them exactly) and, on small axes where the spectrum has too few
         // periods to resolve anything, a dense sweep.
-        let wholes: Vec<f32> = out.iter().flat_map(|p| [p.floor(), p.ceil()]).collect();
+        let wholes: Vec<f32> = out
+            .iter()
+            .take(WHOLE_PITCH_NEIGHBOURS)
+            .flat_map(|p| [p.floor(), p.ceil()])
+            .collect();
         out.extend(wholes.into_iter().filter(|&p| p >= 2.0 && p <= max_pitch));
         if self.width <= DENSE_SWEEP_WIDTH {
             let mut p = MIN_PIXEL_SIZE;
@@ -413,8 +423,8 @@ fn phase_candidates(coherence: &Coherence, first: &Signal, second: &Signal, p: f
 /// Joint local search of pitch and phase minimising the residual.
 fn refine_jointly(coherence: &Coherence, start: Candidate, max_pitch: f32) -> Candidate {
     let (mut p, mut o, mut r) = (start.pitch, start.offset, start.r as f64);
-    for rel in [0.005f32, 0.0015, 0.0005] {
-        for _ in 0..4 {
+    for rel in [0.004f32, 0.001] {
+        for _ in 0..3 {
             let mut improved = false;
             for (dp, d_o) in [
                 (0.0, rel * 10.0),
@@ -447,7 +457,7 @@ fn refine_phase(coherence: &Coherence, start: Candidate) -> Candidate {
     let p = start.pitch;
     let (mut o, mut r) = (start.offset, start.r as f64);
     for step in [0.08f32, 0.04, 0.02, 0.01] {
-        loop {
+        for _ in 0..3 {
             let mut improved = false;
             for no in [o - step * p, o + step * p] {
                 let nr = coherence.residual(p, no);
