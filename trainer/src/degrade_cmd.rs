@@ -21,7 +21,7 @@ pub struct DegradeArgs {
     #[arg(short, long)]
     pub output: PathBuf,
     /// Presets (comma separated): nearest, bicubic, non-integer, bilinear, jpeg,
-    /// gamma-dither, soft-alpha, large, or all.
+    /// gamma-dither, soft-alpha, large, clean (unchanged), or all.
     #[arg(long, default_value = "all", value_delimiter = ',')]
     pub preset: Vec<String>,
     /// Seed; the same seed gives the same images.

@@ -35,11 +35,13 @@ pub enum Preset {
     SoftAlpha,
     /// Bicubic 8-16x with blur and noise.
     Large,
+    /// No degradation: already-clean art, which must come back unchanged.
+    Clean,
 }
 
 impl Preset {
     /// Every preset, in report order.
-    pub const ALL: [Preset; 8] = [
+    pub const ALL: [Preset; 9] = [
         Preset::Nearest,
         Preset::Bicubic,
         Preset::NonInteger,
@@ -48,6 +50,7 @@ impl Preset {
         Preset::GammaDither,
         Preset::SoftAlpha,
         Preset::Large,
+        Preset::Clean,
     ];
 
     /// The preset's command-line name.
@@ -61,6 +64,7 @@ impl Preset {
             Preset::GammaDither => "gamma-dither",
             Preset::SoftAlpha => "soft-alpha",
             Preset::Large => "large",
+            Preset::Clean => "clean",
         }
     }
 
@@ -137,6 +141,7 @@ pub fn degrade(clean: &RgbaImage, preset: Preset, seed: u64) -> Degraded {
             add_noise(&mut img, rng.random_range(1.0..4.0), &mut rng);
             (img, s, ph)
         }
+        Preset::Clean => (clean.clone(), 1.0, [0.0; 2]),
     };
     Degraded { image, scale, phase }
 }
@@ -174,6 +179,7 @@ mod tests {
             let b = degrade(&sprite(), p, 7);
             assert_eq!(a.image, b.image, "{p:?}");
             assert!(a.image.width() as f32 >= 10.0 * a.scale);
+            assert_eq!(p == Preset::Clean, a.image == sprite());
             assert_eq!(Preset::from_name(p.name()), Some(p));
         }
     }

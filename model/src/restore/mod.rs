@@ -155,10 +155,7 @@ pub fn restore(input: &RgbaImage, options: &RestoreOptions) -> Result<Restored> 
     }
     // Clean art can show a plausible grid (2x2 features...); a real upscale of clean
     // art is reproduced by expanding its cells again, clean art itself is not.
-    if clean_looking
-        && grid.confidence < CLEAN_GRID_CONFIDENCE
-        && reproduction(&keyed, &image, &grid) < CLEAN_REPRODUCTION
-    {
+    if clean_looking && reproduction(&keyed, &image, &grid) < CLEAN_REPRODUCTION {
         return Ok(unchanged(keyed, start));
     }
     let (image, grid) = trim_empty_partial_cells(image, grid, keyed.dimensions());
@@ -270,10 +267,8 @@ fn trim_empty_partial_cells(image: RgbaImage, mut grid: Grid, (w, h): (u32, u32)
     (cropped, grid)
 }
 
-/// A grid at least this confident is kept on clean-looking input without checking.
-const CLEAN_GRID_CONFIDENCE: f32 = 0.9;
 /// Per-channel difference still counted as reproduced (covers dithering).
-const REPRODUCTION_TOLERANCE: i32 = 24;
+const REPRODUCTION_TOLERANCE: i32 = 12;
 /// Share of input pixels a grid must reproduce for an image that looks clean to be
 /// treated as an upscale rather than as already-clean art.
 const CLEAN_REPRODUCTION: f32 = 0.95;
@@ -293,28 +288,31 @@ fn looks_clean(image: &RgbaImage) -> bool {
     alphas.iter().filter(|&&a| a).count() <= 16
 }
 
-/// Share of input pixels within [`REPRODUCTION_TOLERANCE`] of their restored cell
-/// (alpha compared at 128).
+/// Share of the visible pixels (opaque in the input or in the re-expanded output)
+/// that are within [`REPRODUCTION_TOLERANCE`] of their restored cell, alpha compared at
+/// 128. Transparent background does not count: a small sprite on a large canvas would
+/// otherwise always look reproduced.
 fn reproduction(input: &RgbaImage, restored: &RgbaImage, grid: &Grid) -> f32 {
     let (w, h) = restored.dimensions();
     let cell = |v: u32, axis: usize, n: u32| {
         let c = ((v as f32 + 0.5 - grid.offset[axis]) / grid.pixel_size[axis]).floor();
         (c >= 0.0 && (c as u32) < n).then_some(c as u32)
     };
-    let mut same = 0usize;
+    let (mut same, mut visible) = (0usize, 0usize);
     for (x, y, p) in input.enumerate_pixels() {
         let r = match (cell(x, 0, w), cell(y, 1, h)) {
             (Some(i), Some(j)) => restored.get_pixel(i, j).0,
             _ => [0; 4],
         };
         let matches = match (p[3] >= 128, r[3] >= 128) {
-            (false, false) => true,
+            (false, false) => continue,
             (true, true) => (0..3).all(|c| (p[c] as i32 - r[c] as i32).abs() <= REPRODUCTION_TOLERANCE),
             _ => false,
         };
+        visible += 1;
         same += matches as usize;
     }
-    same as f32 / (input.width() * input.height()).max(1) as f32
+    same as f32 / visible.max(1) as f32
 }
 
 /// Already-clean art: the input itself, pixel size 1.
