@@ -128,6 +128,12 @@ pub fn restore(input: &RgbaImage, options: &RestoreOptions) -> Result<Restored> 
     };
 
     let cells = sample_cells(&keyed, &grid);
+    // Clean art can show a plausible grid (2x2 features...); a real upscale of clean
+    // art is reproduced by expanding its cells again, clean art itself is not. The
+    // check uses the measured cell colours: it tests the grid, not the palette.
+    if clean_looking && reproduction(&keyed, &cells.samples, &grid) < CLEAN_REPRODUCTION {
+        return Ok(unchanged(keyed, start));
+    }
     let opaque: Vec<[u8; 3]> = cells.samples.iter().filter(|c| c.opaque).map(|c| c.color).collect();
     let palette = match &options.palette.fixed {
         Some(p) => p.clone(),
@@ -152,11 +158,6 @@ pub fn restore(input: &RgbaImage, options: &RestoreOptions) -> Result<Restored> 
             let c = snapper.as_ref().map_or(cell.color, |s| s.snap(cell.color));
             *px = Rgba([c[0], c[1], c[2], 255]);
         }
-    }
-    // Clean art can show a plausible grid (2x2 features...); a real upscale of clean
-    // art is reproduced by expanding its cells again, clean art itself is not.
-    if clean_looking && reproduction(&keyed, &image, &grid) < CLEAN_REPRODUCTION {
-        return Ok(unchanged(keyed, start));
     }
     let (image, grid) = trim_empty_partial_cells(image, grid, keyed.dimensions());
     Ok(Restored::new(
@@ -289,11 +290,11 @@ fn looks_clean(image: &RgbaImage) -> bool {
 }
 
 /// Share of the visible pixels (opaque in the input or in the re-expanded output)
-/// that are within [`REPRODUCTION_TOLERANCE`] of their restored cell, alpha compared at
+/// that are within [`REPRODUCTION_TOLERANCE`] of their measured cell, alpha compared at
 /// 128. Transparent background does not count: a small sprite on a large canvas would
 /// otherwise always look reproduced.
-fn reproduction(input: &RgbaImage, restored: &RgbaImage, grid: &Grid) -> f32 {
-    let (w, h) = restored.dimensions();
+fn reproduction(input: &RgbaImage, cells: &[CellSample], grid: &Grid) -> f32 {
+    let [w, h] = grid.cells;
     let cell = |v: u32, axis: usize, n: u32| {
         let c = ((v as f32 + 0.5 - grid.offset[axis]) / grid.pixel_size[axis]).floor();
         (c >= 0.0 && (c as u32) < n).then_some(c as u32)
@@ -301,7 +302,10 @@ fn reproduction(input: &RgbaImage, restored: &RgbaImage, grid: &Grid) -> f32 {
     let (mut same, mut visible) = (0usize, 0usize);
     for (x, y, p) in input.enumerate_pixels() {
         let r = match (cell(x, 0, w), cell(y, 1, h)) {
-            (Some(i), Some(j)) => restored.get_pixel(i, j).0,
+            (Some(i), Some(j)) => {
+                let c = &cells[(j * w + i) as usize];
+                [c.color[0], c.color[1], c.color[2], if c.opaque { 255 } else { 0 }]
+            }
             _ => [0; 4],
         };
         let matches = match (p[3] >= 128, r[3] >= 128) {
