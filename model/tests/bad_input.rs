@@ -210,3 +210,25 @@ fn bad_options_are_refused() {
     };
     assert!(matches!(restore(&img, &bad_size), Err(SpriteDxError::InvalidOption(_))));
 }
+
+#[test]
+fn thin_tiny_and_flat_images_never_panic() {
+    let mut state = 7u32;
+    let mut noise = |_: u32, _: u32| {
+        state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        let v = state.to_le_bytes();
+        Rgba([v[1], v[2], v[3], if v[0] > 40 { 255 } else { 0 }])
+    };
+    for (w, h) in [(1, 300), (300, 1), (2, 2), (3, 200), (200, 3), (5, 7), (64, 2)] {
+        for image in [
+            RgbaImage::from_fn(w, h, &mut noise),
+            RgbaImage::from_pixel(w, h, Rgba([9, 99, 199, 255])),
+        ] {
+            match restore(&image, &RestoreOptions::default()) {
+                Ok(r) => assert!(r.image.width() >= 1 && r.image.height() >= 1),
+                Err(SpriteDxError::NoGridFound { .. } | SpriteDxError::FullyTransparent) => {}
+                Err(e) => panic!("{w}x{h}: unexpected {e}"),
+            }
+        }
+    }
+}
