@@ -171,6 +171,8 @@ pub fn run(args: EvalRestoreArgs) -> Result<ExitCode, CliError> {
     }
 
     const SHEET_SAMPLES: usize = 3;
+    // Sprites spread over the split, so the sheet shows different kinds of art.
+    let sheet_files: Vec<usize> = (0..SHEET_SAMPLES.min(files.len())).map(|i| i * files.len() / SHEET_SAMPLES).collect();
     let jobs: Vec<(usize, Preset)> = (0..files.len())
         .flat_map(|i| presets.iter().map(move |&p| (i, p)))
         .collect();
@@ -190,7 +192,8 @@ pub fn run(args: EvalRestoreArgs) -> Result<ExitCode, CliError> {
                 match load_image(&files[f]) {
                     Ok(clean) => {
                         let save = args.save_degraded.as_deref();
-                        let case = run_case(&files[f], &clean, preset, args.seed, f < SHEET_SAMPLES, save);
+                        let on_sheet = sheet_files.contains(&f);
+                        let case = run_case(&files[f], &clean, preset, args.seed, on_sheet, save);
                         cases.lock().unwrap().push(case);
                     }
                     Err(e) => load_errors.lock().unwrap().push(format!("{}: {e}", files[f].display())),
