@@ -172,7 +172,9 @@ pub fn run(args: EvalRestoreArgs) -> Result<ExitCode, CliError> {
 
     const SHEET_SAMPLES: usize = 3;
     // Sprites spread over the split, so the sheet shows different kinds of art.
-    let sheet_files: Vec<usize> = (0..SHEET_SAMPLES.min(files.len())).map(|i| i * files.len() / SHEET_SAMPLES).collect();
+    let sheet_files: Vec<usize> = (0..SHEET_SAMPLES.min(files.len()))
+        .map(|i| i * files.len() / SHEET_SAMPLES)
+        .collect();
     let jobs: Vec<(usize, Preset)> = (0..files.len())
         .flat_map(|i| presets.iter().map(move |&p| (i, p)))
         .collect();
