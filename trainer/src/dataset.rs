@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
+use spritedx_model::degrade::Preset;
 
 use crate::{inputs, CliError};
 
@@ -45,4 +46,14 @@ pub fn in_split(path: &Path, split: Split) -> bool {
 pub fn files(dir: &Path, split: Split) -> Result<Vec<PathBuf>, CliError> {
     let (files, _) = inputs::collect(&[dir.to_path_buf()])?;
     Ok(files.into_iter().filter(|f| in_split(f, split)).collect())
+}
+
+/// File name of a degraded case: `<clean stem>__<preset>.png` (written by
+/// `spritedx degrade` and `eval restore --save-degraded`, read by `eval score`).
+pub fn degraded_file_name(clean: &Path, preset: Preset) -> String {
+    format!(
+        "{}__{}.png",
+        clean.file_stem().unwrap_or_default().to_string_lossy(),
+        preset.name()
+    )
 }

@@ -75,8 +75,7 @@ pub fn run(args: DegradeArgs) -> Result<ExitCode, CliError> {
         };
         for &preset in &presets {
             let d = degrade(&clean, preset, args.seed ^ dataset::name_hash(file));
-            let stem = file.file_stem().unwrap_or_default().to_string_lossy();
-            let out = args.output.join(format!("{stem}__{}.png", preset.name()));
+            let out = args.output.join(dataset::degraded_file_name(file, preset));
             d.image.save(&out).map_err(|e| out_err(&out, &e))?;
             if let Some(t) = truth.as_mut() {
                 let line =

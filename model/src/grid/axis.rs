@@ -172,13 +172,18 @@ impl AxisAnalysis {
     /// exact pitch gives flat cells; on blurred input the residual is too shallow to
     /// steer the pitch).
     pub fn fit_near(&self, p: f32) -> Candidate {
-        self.sharpen(self.fit_fixed(self.carrier(p).refine_pitch(p)))
+        self.sharpen(self.fit_refined(p))
+    }
+
+    /// The best phase of `p` after refining the pitch by phase drift.
+    fn fit_refined(&self, p: f32) -> Candidate {
+        self.fit_fixed(self.carrier(p).refine_pitch(p))
     }
 
     /// [`Self::fit_near`] only when the quick fit fails `test` (sharpening is the
     /// expensive part).
     fn fit_near_if_needed(&self, p: f32, test: impl Fn(&Candidate) -> bool) -> Option<Candidate> {
-        let quick = self.fit_fixed(self.carrier(p).refine_pitch(p));
+        let quick = self.fit_refined(p);
         if test(&quick) {
             return Some(quick);
         }
@@ -225,7 +230,11 @@ impl AxisAnalysis {
         let mut ranked: Vec<Candidate> = ranked
             .into_iter()
             .map(|c| {
-                let here = self.sharpen(self.fit_fixed(c.pitch));
+                // `c` already has the phase candidates of its pitch: refine from there.
+                let here = self.sharpen(Candidate {
+                    prominence: c.prominence,
+                    ..refine_phase(&self.coherence, c)
+                });
                 let peak_pitch = self.nearest_peak(c.pitch);
                 if (peak_pitch / c.pitch - 1.0).abs() < 0.005 {
                     return here;

@@ -135,21 +135,23 @@ pub fn restore(input: &RgbaImage, options: &RestoreOptions) -> Result<Restored> 
         return Ok(unchanged(keyed, start));
     }
     let opaque: Vec<[u8; 3]> = cells.samples.iter().filter(|c| c.opaque).map(|c| c.color).collect();
+    let [w, h] = grid.cells;
     let palette = match &options.palette.fixed {
         Some(p) => p.clone(),
-        None => extract_palette(
-            &opaque,
-            ClusterOptions {
-                merge_distance: merge_distance(cells.noise),
-                max_colors: options.palette.max_colors,
-            },
-        ),
-    };
-    let [w, h] = grid.cells;
-    let palette = if options.palette.fixed.is_none() && !palette.is_empty() {
-        refine_from_core_cells(&palette, &cells.samples, w as usize, h as usize)
-    } else {
-        palette
+        None => {
+            let extracted = extract_palette(
+                &opaque,
+                ClusterOptions {
+                    merge_distance: merge_distance(cells.noise),
+                    max_colors: options.palette.max_colors,
+                },
+            );
+            if extracted.is_empty() {
+                extracted
+            } else {
+                refine_from_core_cells(&extracted, &cells.samples, w as usize, h as usize)
+            }
+        }
     };
     let snapper = (!options.no_snap && !palette.is_empty()).then(|| palette.snapper());
     let mut image = RgbaImage::new(w, h);

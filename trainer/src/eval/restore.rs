@@ -71,8 +71,10 @@ struct Case {
 fn run_case(file: &Path, clean: &RgbaImage, preset: Preset, seed: u64, keep_images: bool, save: Option<&Path>) -> Case {
     let d = degrade(clean, preset, seed ^ dataset::name_hash(file));
     if let Some(dir) = save {
-        let stem = file.file_stem().unwrap_or_default().to_string_lossy();
-        let _ = d.image.save(dir.join(format!("{stem}__{}.png", preset.name())));
+        let path = dir.join(dataset::degraded_file_name(file, preset));
+        if let Err(e) = d.image.save(&path) {
+            eprintln!("cannot write {}: {e}", path.display());
+        }
     }
     let start = Instant::now();
     let result = restore(&d.image, &RestoreOptions::default());
@@ -259,9 +261,8 @@ pub fn run(args: EvalRestoreArgs) -> Result<ExitCode, CliError> {
     if let Some(dir) = &args.save_degraded {
         let mut truth = String::new();
         for c in &cases {
-            let stem = c.file.file_stem().unwrap_or_default().to_string_lossy();
             let line = serde_json::json!({
-                "input": c.file, "output": dir.join(format!("{stem}__{}.png", c.preset.name())),
+                "input": c.file, "output": dir.join(dataset::degraded_file_name(&c.file, c.preset)),
                 "preset": c.preset.name(), "scale": c.true_scale,
             });
             let _ = writeln!(truth, "{line}");
