@@ -2,6 +2,7 @@
 //! that choose between a pitch, its multiples and its harmonics.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 
 use rustfft::FftPlanner;
 
@@ -493,8 +494,11 @@ struct Coherence {
     row_totals: Vec<f64>,
     /// Total squared deviation from each row's mean.
     total: f64,
-    /// Scratch space for one grid's cell bounds and inverse lengths.
-    scratch: RefCell<Vec<(usize, f64)>>,
+    /// Scratch space for one grid's cells: start, end and 1 / length.
+    scratch: RefCell<Vec<(usize, usize, f64)>>,
+    /// Residuals already computed, by the bits of pitch and phase: the searches
+    /// revisit grids (about one call in five).
+    memo: RefCell<HashMap<(u32, u32), f64>>,
 }
 
 impl Coherence {
@@ -529,6 +533,7 @@ impl Coherence {
             rows,
             row_totals,
             scratch: RefCell::new(Vec::new()),
+            memo: RefCell::new(HashMap::new()),
         }
     }
 
@@ -553,11 +558,22 @@ impl Coherence {
     /// Share of the variance left after replacing every cell (pitch `p`, phase `o`)
     /// by its mean: 0 for perfectly flat cells. Larger grids read fewer rows.
     fn residual(&self, p: f32, o: f32) -> f64 {
+        let o = o.rem_euclid(p);
+        let key = (p.to_bits(), o.to_bits());
+        if let Some(&r) = self.memo.borrow().get(&key) {
+            return r;
+        }
+        let r = self.compute_residual(p, o);
+        self.memo.borrow_mut().insert(key, r);
+        r
+    }
+
+    /// [`Self::residual`] without the memo; `o` is in `[0, p)`.
+    fn compute_residual(&self, p: f32, o: f32) -> f64 {
         // Cell c covers the pixels whose centres lie in [o + c p, o + (c + 1) p):
-        // its end bound and 1 / its length.
+        // its bounds and 1 / its length.
         let mut cells = self.scratch.borrow_mut();
         cells.clear();
-        let o = o.rem_euclid(p);
         let mut start = 0usize;
         let mut t = o;
         loop {
@@ -567,7 +583,7 @@ impl Coherence {
                 self.width
             };
             if end > start {
-                cells.push((end, 1.0 / (end - start) as f64));
+                cells.push((start, end, 1.0 / (end - start) as f64));
                 start = end;
             }
             if end >= self.width {
@@ -579,16 +595,26 @@ impl Coherence {
             .max(MIN_RESIDUAL_ROWS)
             .min(self.rows.len().max(1));
         let stride = self.rows.len().div_ceil(rows).max(1);
+        // The cells tile the row, so their sums of squares add up to the row's: only
+        // the squared cell sums over the lengths (the explained part) are needed.
+        // Four independent accumulators keep the loop from waiting on one sum.
+        let explained_by = |row: &[[f64; 5]], (start, end, inv): (usize, usize, f64)| {
+            let (a, b) = (row[start], row[end]);
+            let (d0, d1, d2, d3) = (b[0] - a[0], b[1] - a[1], b[2] - a[2], b[3] - a[3]);
+            (d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3) * inv
+        };
         let (mut sse, mut total) = (0.0, 0.0);
         for (row, row_total) in self.rows.iter().zip(&self.row_totals).step_by(stride) {
             total += row_total;
-            let mut prev = row[0];
-            for &(end, inv) in cells.iter() {
-                let cur = row[end];
-                let (d0, d1, d2, d3) = (cur[0] - prev[0], cur[1] - prev[1], cur[2] - prev[2], cur[3] - prev[3]);
-                sse += (cur[4] - prev[4]) - (d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3) * inv;
-                prev = cur;
+            let mut explained = [0.0f64; 4];
+            let chunks = cells.chunks_exact(4);
+            let rest: f64 = chunks.remainder().iter().map(|&c| explained_by(row, c)).sum();
+            for chunk in chunks {
+                for (acc, &c) in explained.iter_mut().zip(chunk) {
+                    *acc += explained_by(row, c);
+                }
             }
+            sse += row[self.width][4] - row[0][4] - (explained.iter().sum::<f64>() + rest);
         }
         if total > 0.0 {
             sse / total
