@@ -1,7 +1,8 @@
 //! # bevy_spritedx
 //!
 //! Turns the "pseudo pixel art" that image and video generators draw — off-grid,
-//! blurred, too many colours — into clean, grid-aligned sprites inside Bevy.
+//! blurred, too many colours — into clean, grid-aligned sprites and animations
+//! inside Bevy.
 //!
 //! ```no_run
 //! use bevy::prelude::*;
@@ -10,12 +11,20 @@
 //! App::new().add_plugins(SpriteDxPlugin::default()).run();
 //! ```
 //!
-//! This release restores raw RGBA buffers attached to entities
-//! ([`plugin::RestoreRgba`] -> [`plugin::RestoredRgba`]); the asset loader, baking, runtime jobs on
-//! the task pool, the GPU path and animation playback follow (see the README).
+//! - **Load time**: `*.sdx.png` (or any png/jpg/webp whose `.meta` names
+//!   [`asset::SpriteDxImageLoader`]) loads restored, with its [`asset::SpriteDxReport`]
+//!   as the `report` label; `*.sdx.ron` files load as [`asset::SpriteDxAnimation`]s.
+//! - **Run time**: [`jobs::SpriteDxJobs`] restores images made while the game runs on
+//!   the async compute pool.
+//! - **Playback**: [`animation::SpriteDxPlayer`] plays an animation with its holds.
+//!
 //! All image processing lives in the Bevy-free [`spritedx_model`] crate, re-exported
 //! as [`model`].
 
+pub mod animation;
+pub mod asset;
+pub mod error;
+pub mod jobs;
 pub mod plugin;
 pub mod settings;
 
@@ -23,7 +32,11 @@ pub use spritedx_model as model;
 
 /// Everything needed to use the plugin, in one import.
 pub mod prelude {
-    pub use crate::plugin::{RestoreRgba, RestoredRgba, SpriteDxPlugin, SpriteDxSystems};
+    pub use crate::animation::{AnimationFinished, FrameChanged, Repeat, SpriteDxPlayer};
+    pub use crate::asset::{SpriteDxAnimation, SpriteDxLoaderSettings, SpriteDxReport};
+    pub use crate::error::SpriteDxLoadError;
+    pub use crate::jobs::{RestoreCancelled, RestoreFinished, RestoreProgress, SpriteDxJobs};
+    pub use crate::plugin::{SpriteDxPlugin, SpriteDxSystems};
     pub use crate::settings::SpriteDxSettings;
     pub use spritedx_model::prelude::*;
 }

@@ -1,54 +1,57 @@
-//! [`SpriteDxPlugin`]: registers SpriteDX's resources and systems.
+//! [`SpriteDxPlugin`]: registers SpriteDX's assets, loaders, jobs and player.
 
+use bevy::image::TextureAtlasLayout;
 use bevy::prelude::*;
-use spritedx_model::image::RgbaImage;
-use spritedx_model::prelude::{restore, RestoreReport, SpriteDxError};
 
+use crate::animation::{advance_players, AnimationFinished, FrameChanged, SpriteDxPlayer};
+use crate::asset::{SpriteDxAnimation, SpriteDxAnimationLoader, SpriteDxImageLoader, SpriteDxReport};
+use crate::jobs::{finish_jobs, start_jobs, RestoreCancelled, RestoreFinished, RestoreProgress, SpriteDxJobs};
 use crate::settings::SpriteDxSettings;
 
-/// Adds SpriteDX to an app: `app.add_plugins(SpriteDxPlugin::default())`.
+/// Adds SpriteDX to an app: `app.add_plugins(SpriteDxPlugin::default())`, after
+/// Bevy's `AssetPlugin` (part of `DefaultPlugins`).
 #[derive(Clone, Debug, Default)]
 pub struct SpriteDxPlugin {
-    /// Initial value of the [`SpriteDxSettings`] resource.
+    /// Initial value of the [`SpriteDxSettings`] resource; the loaders start from
+    /// these options and each asset's `.meta` overrides them.
     pub settings: SpriteDxSettings,
 }
 
-/// System sets of the plugin, for ordering your systems around them.
+/// System sets of the plugin, in `Update`, for ordering your systems around them.
 #[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SpriteDxSystems {
-    /// Restores pending [`RestoreRgba`] buffers (in `Update`).
-    Restore,
-}
-
-/// Ask for an RGBA buffer to be restored; the plugin replaces this component with
-/// [`RestoredRgba`] in the next `Update`.
-#[derive(Component, Clone, Debug)]
-pub struct RestoreRgba(pub RgbaImage);
-
-/// The result of a [`RestoreRgba`] request.
-#[derive(Component, Clone, Debug)]
-pub struct RestoredRgba {
-    /// The restored sprite, or why it could not be restored.
-    pub result: Result<(RgbaImage, RestoreReport), String>,
+    /// Starts queued runtime jobs and applies finished ones ([`SpriteDxJobs`]).
+    Jobs,
+    /// Advances [`SpriteDxPlayer`]s and sends their messages.
+    Playback,
 }
 
 impl Plugin for SpriteDxPlugin {
     fn build(&self, app: &mut App) {
+        // Headless apps may not have Bevy's image or sprite plugins.
+        if !app.world().contains_resource::<Assets<Image>>() {
+            app.init_asset::<Image>();
+        }
+        if !app.world().contains_resource::<Assets<TextureAtlasLayout>>() {
+            app.init_asset::<TextureAtlasLayout>();
+        }
+        let defaults = self.settings.restore.clone();
         app.insert_resource(self.settings.clone())
-            .configure_sets(Update, SpriteDxSystems::Restore)
-            .add_systems(Update, restore_requests.in_set(SpriteDxSystems::Restore));
-    }
-}
-
-/// Restores every pending [`RestoreRgba`] with the current [`SpriteDxSettings`].
-fn restore_requests(mut commands: Commands, settings: Res<SpriteDxSettings>, requests: Query<(Entity, &RestoreRgba)>) {
-    for (entity, RestoreRgba(image)) in &requests {
-        let result = restore(image, &settings.restore)
-            .map(|r| (r.image, r.report))
-            .map_err(|e: SpriteDxError| e.to_string());
-        commands
-            .entity(entity)
-            .remove::<RestoreRgba>()
-            .insert(RestoredRgba { result });
+            .init_resource::<SpriteDxJobs>()
+            .init_asset::<SpriteDxReport>()
+            .init_asset::<SpriteDxAnimation>()
+            .register_asset_loader(SpriteDxImageLoader {
+                defaults: defaults.clone(),
+            })
+            .register_asset_loader(SpriteDxAnimationLoader { defaults })
+            .register_type::<SpriteDxPlayer>()
+            .add_message::<FrameChanged>()
+            .add_message::<AnimationFinished>()
+            .add_message::<RestoreFinished>()
+            .add_message::<RestoreCancelled>()
+            .add_message::<RestoreProgress>()
+            .configure_sets(Update, (SpriteDxSystems::Jobs, SpriteDxSystems::Playback).chain())
+            .add_systems(Update, (start_jobs, finish_jobs).chain().in_set(SpriteDxSystems::Jobs))
+            .add_systems(Update, advance_players.in_set(SpriteDxSystems::Playback));
     }
 }
