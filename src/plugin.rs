@@ -4,7 +4,12 @@ use bevy::image::TextureAtlasLayout;
 use bevy::prelude::*;
 
 use crate::animation::{advance_players, AnimationFinished, FrameChanged, SpriteDxPlayer};
-use crate::asset::{SpriteDxAnimation, SpriteDxAnimationLoader, SpriteDxImageLoader, SpriteDxReport};
+use bevy::asset::transformer::IdentityAssetTransformer;
+
+use crate::asset::{
+    SpriteDxAnimation, SpriteDxAnimationLoader, SpriteDxImageLoader, SpriteDxImageProcessor, SpriteDxPngSaver,
+    SpriteDxReport, IMAGE_EXTENSIONS,
+};
 use crate::jobs::{finish_jobs, start_jobs, RestoreCancelled, RestoreFinished, RestoreProgress, SpriteDxJobs};
 use crate::settings::SpriteDxSettings;
 
@@ -44,6 +49,10 @@ impl Plugin for SpriteDxPlugin {
                 defaults: defaults.clone(),
             })
             .register_asset_loader(SpriteDxAnimationLoader { defaults })
+            .register_asset_processor(SpriteDxImageProcessor::new(
+                IdentityAssetTransformer::new(),
+                SpriteDxPngSaver,
+            ))
             .register_type::<SpriteDxPlayer>()
             .add_message::<FrameChanged>()
             .add_message::<AnimationFinished>()
@@ -53,5 +62,9 @@ impl Plugin for SpriteDxPlugin {
             .configure_sets(Update, (SpriteDxSystems::Jobs, SpriteDxSystems::Playback).chain())
             .add_systems(Update, (start_jobs, finish_jobs).chain().in_set(SpriteDxSystems::Jobs))
             .add_systems(Update, advance_players.in_set(SpriteDxSystems::Playback));
+        // Under `AssetMode::Processed`, `*.sdx.*` images are baked at build time.
+        for extension in IMAGE_EXTENSIONS {
+            app.set_default_asset_processor::<SpriteDxImageProcessor>(extension);
+        }
     }
 }

@@ -8,6 +8,7 @@ use spritedx_model::palette::parse_palette;
 use spritedx_model::prelude::*;
 
 use super::convert::rgba_to_image;
+use super::processor::read_baked_report;
 use super::report::SpriteDxReport;
 use crate::error::SpriteDxLoadError;
 
@@ -149,6 +150,10 @@ impl AssetLoader for SpriteDxImageLoader {
         reader.read_to_end(&mut bytes).await?;
         let input = load_image_from_memory(&bytes, self.defaults.limits)?;
         if !settings.restore {
+            // A baked image (see `processor`) carries its report.
+            if let Some(report) = read_baked_report(&bytes) {
+                context.add_labeled_asset(REPORT_LABEL.to_string(), report);
+            }
             return Ok(rgba_to_image(&input));
         }
         let palette = settings.load_palette(context).await?;

@@ -5,10 +5,12 @@
 pub mod animation;
 pub mod convert;
 pub mod image_loader;
+pub mod processor;
 pub mod report;
 
 pub use animation::{
     AnimationDescription, AnimationFrame, FrameSource, ProcessingStep, SpriteDxAnimation, SpriteDxAnimationLoader,
 };
 pub use image_loader::{SpriteDxImageLoader, SpriteDxLoaderSettings, IMAGE_EXTENSIONS, REPORT_LABEL};
+pub use processor::{SpriteDxImageProcessor, SpriteDxPngSaver};
 pub use report::SpriteDxReport;

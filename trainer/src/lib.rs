@@ -1,0 +1,107 @@
+//! `spritedx`: the headless SpriteDX tool (DESIGN §3), as a library so that other
+//! crates' tests can run the exact command line in-process ([`run`]).
+//!
+//! `restore` is the product; `degrade` and `eval` are the developers' tools that
+//! produce and score synthetic test cases.
+
+mod dataset;
+mod degrade_cmd;
+mod eval;
+mod inputs;
+mod progress;
+mod restore_cmd;
+mod sheet;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Turn AI-generated pseudo pixel art into clean sprites.
+#[derive(Parser, Debug)]
+#[command(name = "spritedx", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Restore pixel alignment: one pixel per cell, a small palette, transparency kept.
+    Restore(restore_cmd::RestoreArgs),
+    /// Corrupt clean sprites with a degradation preset (seeded), for tests and evaluation.
+    Degrade(degrade_cmd::DegradeArgs),
+    /// Score a model on a dataset.
+    #[command(subcommand)]
+    Eval(EvalCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum EvalCommand {
+    /// Degrade clean sprites with every preset, restore them and compare.
+    Restore(eval::restore::EvalRestoreArgs),
+    /// Score another restorer's outputs on cases saved by `eval restore --save-degraded`.
+    Score(eval::score::EvalScoreArgs),
+}
+
+/// Runs the command line `args` (the first item is the program name), printing
+/// what the binary prints; returns its exit code.
+pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version are "errors" that print to stdout and succeed.
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Restore(args) => restore_cmd::run(args),
+        Command::Degrade(args) => degrade_cmd::run(args),
+        Command::Eval(EvalCommand::Restore(args)) => eval::restore::run(args),
+        Command::Eval(EvalCommand::Score(args)) => eval::score::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Errors of the command-line tool itself (per-input errors are reported and counted).
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// An input path does not exist or cannot be listed.
+    #[error("{path}: {message}")]
+    Input {
+        /// The path given.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// Writing an output failed.
+    #[error("cannot write {path}: {message}")]
+    Output {
+        /// The path written.
+        path: PathBuf,
+        /// What failed.
+        message: String,
+    },
+    /// A model error outside a per-input loop.
+    #[error(transparent)]
+    Model(#[from] spritedx_model::SpriteDxError),
+    /// A bad argument value.
+    #[error("{0}")]
+    Usage(String),
+}
