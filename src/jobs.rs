@@ -17,7 +17,8 @@ use bevy::prelude::*;
 use bevy::tasks::{AsyncComputeTaskPool, Task};
 use crossbeam_channel::{Receiver, Sender};
 use spritedx_model::image::RgbaImage;
-use spritedx_model::prelude::{restore, RestoreOptions};
+use spritedx_model::prelude::{restore, RestoreOptions, Restored};
+use spritedx_model::SpriteDxError;
 
 use crate::asset::convert::{image_to_rgba, rgba_to_image};
 use crate::asset::SpriteDxReport;
@@ -84,6 +85,7 @@ impl SpriteDxJobs {
 struct JobResult {
     image: AssetId<Image>,
     result: Result<(RgbaImage, SpriteDxReport), String>,
+    gpu: bool,
 }
 
 /// Sent when a job has finished: the image now holds the restored pixels, or it is
@@ -94,6 +96,8 @@ pub struct RestoreFinished {
     pub image: AssetId<Image>,
     /// The report, or the error.
     pub result: Result<SpriteDxReport, String>,
+    /// The per-cell work ran on the GPU.
+    pub gpu: bool,
 }
 
 /// Sent when a job was dropped because its image was.
@@ -112,11 +116,56 @@ pub struct RestoreProgress {
     pub total: usize,
 }
 
+/// Where jobs do their per-cell work: the GPU path when there is one.
+#[derive(bevy::ecs::system::SystemParam)]
+pub struct JobBackend<'w> {
+    #[cfg(feature = "gpu")]
+    gpu: Option<Res<'w, crate::gpu::SpriteDxGpu>>,
+    #[cfg(not(feature = "gpu"))]
+    _unused: std::marker::PhantomData<&'w ()>,
+}
+
+/// A GPU backend shared with a job.
+#[cfg(feature = "gpu")]
+type GpuHandle = Option<std::sync::Arc<crate::gpu::GpuCells>>;
+#[cfg(not(feature = "gpu"))]
+type GpuHandle = Option<()>;
+
+impl JobBackend<'_> {
+    fn gpu(&self, settings: &SpriteDxSettings) -> GpuHandle {
+        #[cfg(feature = "gpu")]
+        {
+            self.gpu.as_ref().filter(|_| settings.use_gpu).map(|g| g.0.clone())
+        }
+        #[cfg(not(feature = "gpu"))]
+        {
+            let _ = settings;
+            None
+        }
+    }
+}
+
+/// Restores on the GPU when given one, on the CPU otherwise or when the GPU fails;
+/// says whether the GPU did the work.
+fn restore_on(input: &RgbaImage, options: &RestoreOptions, gpu: GpuHandle) -> (Result<Restored, SpriteDxError>, bool) {
+    #[cfg(feature = "gpu")]
+    if let Some(gpu) = gpu {
+        match spritedx_model::restore::restore_with(input, options, &*gpu) {
+            Err(SpriteDxError::Backend(e)) => warn!("SpriteDX: GPU path failed ({e}); restoring on the CPU"),
+            result => return (result, true),
+        }
+    }
+    #[cfg(not(feature = "gpu"))]
+    let _ = gpu;
+    (restore(input, options), false)
+}
+
 /// Starts queued jobs on the async compute pool (copying the image's pixels).
 pub fn start_jobs(
     mut jobs: ResMut<SpriteDxJobs>,
     images: Res<Assets<Image>>,
     settings: Res<SpriteDxSettings>,
+    backend: JobBackend,
     mut finished: MessageWriter<RestoreFinished>,
     mut cancelled: MessageWriter<RestoreCancelled>,
     mut progress: MessageWriter<RestoreProgress>,
@@ -140,21 +189,24 @@ pub fn start_jobs(
                     "only RGBA8 images with CPU data can be restored (this one is {:?})",
                     image.texture_descriptor.format
                 )),
+                gpu: false,
             });
             continue;
         };
         let options = options.unwrap_or_else(|| settings.restore.clone());
         let sender = jobs.sender.clone();
+        let gpu = backend.gpu(&settings);
         let task = pool.spawn(async move {
             let source_size = UVec2::new(rgba.width(), rgba.height());
-            let result = restore(&rgba, &options)
+            let (restored, gpu) = restore_on(&rgba, &options, gpu);
+            let result = restored
                 .map(|r| {
                     let report = SpriteDxReport::new(&r, source_size);
                     (r.image, report)
                 })
                 .map_err(|e| e.to_string());
             // The receiver lives as long as the app; a send can only fail at exit.
-            let _ = sender.send(JobResult { image: id, result });
+            let _ = sender.send(JobResult { image: id, result, gpu });
         });
         // A second job for the same image replaces (and cancels) the first.
         jobs.running.insert(id, task);
@@ -184,7 +236,7 @@ pub fn finish_jobs(
         cancelled.write(RestoreCancelled { image: id });
     }
     let results: Vec<JobResult> = jobs.receiver.try_iter().collect();
-    for JobResult { image: id, result } in results {
+    for JobResult { image: id, result, gpu } in results {
         if jobs.running.remove(&id).is_none() {
             continue;
         }
@@ -202,7 +254,7 @@ pub fn finish_jobs(
             }
             (Err(e), _) => Err(e),
         };
-        finished.write(RestoreFinished { image: id, result });
+        finished.write(RestoreFinished { image: id, result, gpu });
     }
     if jobs.done != before {
         let (done, total) = (jobs.done, jobs.total);

@@ -24,6 +24,8 @@
 pub mod animation;
 pub mod asset;
 pub mod error;
+#[cfg(feature = "gpu")]
+pub mod gpu;
 pub mod jobs;
 pub mod plugin;
 pub mod settings;

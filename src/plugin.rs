@@ -67,4 +67,12 @@ impl Plugin for SpriteDxPlugin {
             app.set_default_asset_processor::<SpriteDxImageProcessor>(extension);
         }
     }
+
+    fn finish(&self, app: &mut App) {
+        // The render device exists only once every plugin is built.
+        #[cfg(feature = "gpu")]
+        crate::gpu::init_gpu(app);
+        #[cfg(not(feature = "gpu"))]
+        let _ = app;
+    }
 }

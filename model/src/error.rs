@@ -52,6 +52,9 @@ pub enum SpriteDxError {
     /// A hint was out of range (pixel size, cell count, colour count...).
     #[error("invalid option: {0}")]
     InvalidOption(String),
+    /// A compute backend (the GPU path) failed; the CPU path still works.
+    #[error("compute backend failed: {0}")]
+    Backend(String),
     /// A palette file could not be parsed.
     #[error("palette file {path}: {message}")]
     PaletteFile {

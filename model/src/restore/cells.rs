@@ -43,16 +43,43 @@ fn interior(offset: f32, pitch: f32, index: u32, len: u32) -> (u32, u32) {
     }
 }
 
+/// Input pixel ranges `[start, end)`, one per cell along an axis.
+pub type AxisRanges = Vec<(u32, u32)>;
+
+/// The input pixel ranges of the cell interiors of `grid` on an image of
+/// `width x height`: one range per column, one per row.
+pub fn interior_ranges(grid: &Grid, width: u32, height: u32) -> (AxisRanges, AxisRanges) {
+    let [cw, ch] = grid.cells;
+    let xs = (0..cw)
+        .map(|i| interior(grid.offset[0], grid.pixel_size[0], i, width))
+        .collect();
+    let ys = (0..ch)
+        .map(|j| interior(grid.offset[1], grid.pixel_size[1], j, height))
+        .collect();
+    (xs, ys)
+}
+
+/// The noise level from each opaque cell's spread: the mean absolute deviation of
+/// its interior from its colour, summed over channels (`deviation`), over `covered`
+/// opaque interior pixels. Cells with fewer than 4 such pixels do not count.
+pub fn noise_level(spreads: impl IntoIterator<Item = (u32, u32)>) -> f32 {
+    let mut spreads: Vec<f32> = spreads
+        .into_iter()
+        .filter(|&(_, covered)| covered >= 4)
+        .map(|(deviation, covered)| deviation as f32 / (3 * covered) as f32)
+        .collect();
+    if spreads.is_empty() {
+        return 0.0;
+    }
+    let mid = spreads.len() / 2;
+    *spreads.select_nth_unstable_by(mid, f32::total_cmp).1
+}
+
 /// Samples every cell of `grid` on `image`.
 pub fn sample_cells(image: &RgbaImage, grid: &Grid) -> CellSamples {
     let (w, h) = image.dimensions();
+    let (xs, ys) = interior_ranges(grid, w, h);
     let [cw, ch] = grid.cells;
-    let xs: Vec<(u32, u32)> = (0..cw)
-        .map(|i| interior(grid.offset[0], grid.pixel_size[0], i, w))
-        .collect();
-    let ys: Vec<(u32, u32)> = (0..ch)
-        .map(|j| interior(grid.offset[1], grid.pixel_size[1], j, h))
-        .collect();
     let mut samples = Vec::with_capacity((cw * ch) as usize);
     let mut spreads = Vec::new();
     let mut channels: [Vec<u8>; 3] = Default::default();
@@ -90,16 +117,13 @@ pub fn sample_cells(image: &RgbaImage, grid: &Grid) -> CellSamples {
                             .sum::<u32>()
                     })
                     .sum();
-                spreads.push(dev as f32 / (3 * covered) as f32);
+                spreads.push((dev, covered));
             }
             samples.push(CellSample { color, opaque });
         }
     }
-    let noise = if spreads.is_empty() {
-        0.0
-    } else {
-        let mid = spreads.len() / 2;
-        *spreads.select_nth_unstable_by(mid, f32::total_cmp).1
-    };
-    CellSamples { samples, noise }
+    CellSamples {
+        samples,
+        noise: noise_level(spreads),
+    }
 }

@@ -19,7 +19,7 @@ use crate::image::color::srgb8_to_oklab;
 use crate::image::io::ImageLimits;
 use crate::palette::{extract_palette, ClusterOptions, Palette, PaletteOptions};
 
-pub use cells::{sample_cells, CellSample};
+pub use cells::{interior_ranges, noise_level, sample_cells, CellSample, CellSamples};
 pub use key::{apply_key_color, KeyColor};
 
 /// Which restorer runs.
@@ -103,6 +103,46 @@ pub struct Restored {
 /// [`SpriteDxError::NoGridFound`] when no grid is coherent and the image does not look
 /// like clean pixel art either. Already-clean art comes back unchanged (pixel size 1).
 pub fn restore(input: &RgbaImage, options: &RestoreOptions) -> Result<Restored> {
+    restore_with(input, options, &CpuCells)
+}
+
+/// Where the per-cell work of a restoration runs: sampling every cell of the grid and
+/// snapping cell colours to the palette. Grid detection and palette extraction stay
+/// on the CPU; a backend must give exactly what [`CpuCells`] gives.
+pub trait CellBackend {
+    /// Samples every cell of `grid` on `image` (see [`sample_cells`]).
+    fn sample(&self, image: &RgbaImage, grid: &Grid) -> Result<CellSamples>;
+    /// The colour of every cell snapped to `palette` (non-empty), transparent where
+    /// the cell is not opaque; `[cells_y * cells_x]` pixels.
+    fn snap(&self, samples: &[CellSample], palette: &Palette) -> Result<Vec<Rgba<u8>>>;
+}
+
+/// The CPU implementation of [`CellBackend`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CpuCells;
+
+impl CellBackend for CpuCells {
+    fn sample(&self, image: &RgbaImage, grid: &Grid) -> Result<CellSamples> {
+        Ok(sample_cells(image, grid))
+    }
+
+    fn snap(&self, samples: &[CellSample], palette: &Palette) -> Result<Vec<Rgba<u8>>> {
+        let snapper = palette.snapper();
+        Ok(samples
+            .iter()
+            .map(|cell| match cell.opaque {
+                true => {
+                    let c = snapper.snap(cell.color);
+                    Rgba([c[0], c[1], c[2], 255])
+                }
+                false => Rgba([0; 4]),
+            })
+            .collect())
+    }
+}
+
+/// [`restore`] with the per-cell work done by `backend` (e.g. the plugin's GPU path).
+pub fn restore_with(input: &RgbaImage, options: &RestoreOptions, backend: &dyn CellBackend) -> Result<Restored> {
     let start = Instant::now();
     options.limits.check(input.width(), input.height())?;
     if options.mode == RestoreMode::Learned {
@@ -127,7 +167,7 @@ pub fn restore(input: &RgbaImage, options: &RestoreOptions) -> Result<Restored> 
         Err(e) => return Err(e),
     };
 
-    let cells = sample_cells(&keyed, &grid);
+    let cells = backend.sample(&keyed, &grid)?;
     // Clean art can show a plausible grid (2x2 features...); a real upscale of clean
     // art is reproduced by expanding its cells again, clean art itself is not. The
     // check uses the measured cell colours: it tests the grid, not the palette.
@@ -153,13 +193,21 @@ pub fn restore(input: &RgbaImage, options: &RestoreOptions) -> Result<Restored> 
             }
         }
     };
-    let snapper = (!options.no_snap && !palette.is_empty()).then(|| palette.snapper());
+    let pixels = if options.no_snap || palette.is_empty() {
+        cells
+            .samples
+            .iter()
+            .map(|cell| match cell.opaque {
+                true => Rgba([cell.color[0], cell.color[1], cell.color[2], 255]),
+                false => Rgba([0; 4]),
+            })
+            .collect()
+    } else {
+        backend.snap(&cells.samples, &palette)?
+    };
     let mut image = RgbaImage::new(w, h);
-    for (px, cell) in image.pixels_mut().zip(&cells.samples) {
-        if cell.opaque {
-            let c = snapper.as_ref().map_or(cell.color, |s| s.snap(cell.color));
-            *px = Rgba([c[0], c[1], c[2], 255]);
-        }
+    for (px, value) in image.pixels_mut().zip(pixels) {
+        *px = value;
     }
     let (image, grid) = trim_empty_partial_cells(image, grid, keyed.dimensions());
     Ok(Restored::new(
