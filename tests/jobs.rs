@@ -68,6 +68,7 @@ fn jobs_restore_report_and_cancel() {
     let seen = app.world().resource::<Seen>();
     assert_eq!(seen.cancelled, [dropped_id]);
     assert_eq!(seen.finished.len(), 3);
+    assert!(seen.finished.iter().all(|m| !m.gpu), "no render device: the CPU path");
     let last = *seen.progress.last().unwrap();
     assert_eq!((last.done, last.total), (4, 4));
 
