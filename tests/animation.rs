@@ -291,3 +291,22 @@ fn paused_and_fast_players() {
     assert_eq!(fast_frames[..8], [1, 2, 3, 0, 1, 2, 3, 0]);
     assert_eq!(pong_frames[..8], [1, 2, 3, 2, 1, 0, 1, 2]);
 }
+
+#[test]
+fn shipped_ai_sheet_restores_to_the_walk_cycle() {
+    let mut app = app(&shipped("anim"), Duration::from_millis(16));
+    let animation = load_animation(&mut app, "ninja_walk_ai.sdx.ron").unwrap();
+    let report = &animation.report.as_ref().unwrap().report;
+    // 16 px frames drawn 85 px wide: 5.31 input pixels per cell.
+    assert_eq!(report.cells, [16, 16], "{report:?}");
+    let restored = atlas_frames(&app, &animation);
+    for (original, restored) in walk_frames().iter().zip(&restored) {
+        let (_, original) = content(original);
+        let (_, restored) = content(restored);
+        assert_eq!(restored.dimensions(), original.dimensions());
+        let score = bevy_spritedx::model::metrics::accuracy(&restored, &original);
+        assert!(score.snapped >= 0.98, "{score:?}");
+    }
+    let clean = load_animation(&mut app, "ninja_walk.sdx.ron").unwrap();
+    assert_eq!(atlas_frames(&app, &clean), walk_frames());
+}
