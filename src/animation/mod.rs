@@ -1,5 +1,5 @@
 //! Animation playback: [`SpriteDxPlayer`] shows a [`crate::asset::SpriteDxAnimation`]
-//! on a [`Sprite`], frame by frame with each frame's hold, and sends
+//! on a `Sprite`, frame by frame with each frame's hold, and sends
 //! [`FrameChanged`] / [`AnimationFinished`] messages.
 
 mod player;
