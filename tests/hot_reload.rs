@@ -10,12 +10,6 @@ use bevy::time::TimeUpdateStrategy;
 use bevy_spritedx::prelude::*;
 use support::*;
 
-fn meta(settings: &str) -> String {
-    format!(
-        r#"(meta_format_version: "1.0", asset: Load(loader: "bevy_spritedx::asset::image_loader::SpriteDxImageLoader", settings: ({settings})))"#
-    )
-}
-
 /// Updates until the image has size `size` (panics after 20 s).
 fn wait_for_size(app: &mut App, image: &Handle<Image>, size: UVec2) {
     let start = Instant::now();
@@ -34,7 +28,7 @@ fn editing_the_meta_or_the_image_reloads_the_sprite() {
     let dir = asset_dir("hot_reload");
     let demo = std::fs::read(shipped("demo/dragon_ai.png")).unwrap();
     write(&dir, "dragon.png", &demo);
-    write(&dir, "dragon.png.meta", meta("restore: true"));
+    write(&dir, "dragon.png.meta", loader_meta("restore: true"));
     let mut app = App::new();
     app.add_plugins((
         MinimalPlugins,
@@ -50,11 +44,11 @@ fn editing_the_meta_or_the_image_reloads_the_sprite() {
     wait_for_size(&mut app, &image, UVec2::new(38, 29));
 
     // Turning restoration off in the .meta gives the raw image back.
-    write(&dir, "dragon.png.meta", meta("restore: false"));
+    write(&dir, "dragon.png.meta", loader_meta("restore: false"));
     wait_for_size(&mut app, &image, UVec2::new(517, 392));
 
     // Replacing the image itself (restoration on again) restores the new pixels.
-    write(&dir, "dragon.png.meta", meta("restore: true"));
+    write(&dir, "dragon.png.meta", loader_meta("restore: true"));
     let crate_sprite = load_image(shipped("sprites/medieval-fantasy__items__crate.png")).unwrap();
     let bigger =
         bevy_spritedx::model::degrade::degrade(&crate_sprite, bevy_spritedx::model::degrade::Preset::Nearest, 2);

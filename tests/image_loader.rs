@@ -86,7 +86,7 @@ fn palette_file_is_read_relative_to_the_image() {
     write(
         &dir,
         "crate.sdx.png.meta",
-        meta_with("palette: Some(\"palettes/two.hex\")"),
+        loader_meta("palette: Some(\"palettes/two.hex\")"),
     );
     write(&dir, "palettes/two.hex", "000000\nffffff\n");
     let mut app = app(&dir, Duration::from_millis(16));
@@ -97,12 +97,6 @@ fn palette_file_is_read_relative_to_the_image() {
         .pixels()
         .filter(|p| p[3] > 0)
         .all(|p| p.0 == [0, 0, 0, 255] || p.0 == [255, 255, 255, 255]));
-}
-
-fn meta_with(settings: &str) -> String {
-    format!(
-        r#"(meta_format_version: "1.0", asset: Load(loader: "bevy_spritedx::asset::image_loader::SpriteDxImageLoader", settings: ({settings})))"#
-    )
 }
 
 #[test]
@@ -120,17 +114,17 @@ fn bad_input_fails_the_load_with_a_clear_error() {
     write(
         &dir,
         "missing_palette.sdx.png.meta",
-        meta_with("palette: Some(\"nowhere.gpl\")"),
+        loader_meta("palette: Some(\"nowhere.gpl\")"),
     );
     write(&dir, "bad_palette.sdx.png", &demo);
     write(
         &dir,
         "bad_palette.sdx.png.meta",
-        meta_with("palette: Some(\"bad.hex\")"),
+        loader_meta("palette: Some(\"bad.hex\")"),
     );
     write(&dir, "bad.hex", "not a colour\n");
     write(&dir, "bad_hint.sdx.png", &demo);
-    write(&dir, "bad_hint.sdx.png.meta", meta_with("pixel_size: Some(-2.0)"));
+    write(&dir, "bad_hint.sdx.png.meta", loader_meta("pixel_size: Some(-2.0)"));
     write(&dir, "transparent.sdx.png", png(&image::RgbaImage::new(32, 32)));
     let mut app = app(&dir, Duration::from_millis(16));
     let server = app.world().resource::<AssetServer>().clone();

@@ -13,7 +13,7 @@
 use std::time::Duration;
 
 use bevy::asset::io::Reader;
-use bevy::asset::{AssetLoader, AssetPath, LoadContext};
+use bevy::asset::{AssetLoader, LoadContext};
 use bevy::image::TextureAtlasLayout;
 use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -23,6 +23,7 @@ use spritedx_model::prelude::*;
 use spritedx_model::restore::apply_key_color;
 
 use super::convert::rgba_to_image;
+use super::dependency::read_relative;
 use super::image_loader::SpriteDxLoaderSettings;
 use super::report::SpriteDxReport;
 use crate::error::SpriteDxLoadError;
@@ -213,31 +214,13 @@ pub async fn build_animation(
     })
 }
 
-/// Resolves `written` relative to the file being loaded.
-fn resolve(context: &LoadContext<'_>, written: &str) -> Result<AssetPath<'static>, SpriteDxLoadError> {
-    context
-        .path()
-        .resolve_embed_str(written)
-        .map_err(|source| SpriteDxLoadError::Path {
-            path: written.into(),
-            source,
-        })
-}
-
 /// Reads and decodes one image the animation refers to.
 async fn read_image(
     context: &mut LoadContext<'_>,
     written: &str,
     limits: ImageLimits,
 ) -> Result<RgbaImage, SpriteDxLoadError> {
-    let path = resolve(context, written)?;
-    let bytes = context
-        .read_asset_bytes(path)
-        .await
-        .map_err(|source| SpriteDxLoadError::Dependency {
-            path: written.into(),
-            source: Box::new(source),
-        })?;
+    let (bytes, _) = read_relative(context, written).await?;
     Ok(load_image_from_memory(&bytes, limits)?)
 }
 

@@ -8,6 +8,7 @@ use spritedx_model::palette::parse_palette;
 use spritedx_model::prelude::*;
 
 use super::convert::rgba_to_image;
+use super::dependency::read_relative;
 use super::processor::read_baked_report;
 use super::report::SpriteDxReport;
 use crate::error::SpriteDxLoadError;
@@ -88,26 +89,7 @@ impl SpriteDxLoaderSettings {
         let Some(written) = &self.palette else {
             return Ok(None);
         };
-        let path = context
-            .path()
-            .resolve_embed_str(written)
-            .map_err(|source| SpriteDxLoadError::Path {
-                path: written.clone(),
-                source,
-            })?;
-        let format = path
-            .path()
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        let bytes = context
-            .read_asset_bytes(path)
-            .await
-            .map_err(|source| SpriteDxLoadError::Dependency {
-                path: written.clone(),
-                source: Box::new(source),
-            })?;
+        let (bytes, format) = read_relative(context, written).await?;
         parse_palette(&bytes, &format)
             .map(Some)
             .map_err(|reason| SpriteDxLoadError::Palette {

@@ -4,6 +4,7 @@
 
 pub mod animation;
 pub mod convert;
+mod dependency;
 pub mod image_loader;
 pub mod processor;
 pub mod report;

@@ -74,3 +74,10 @@ pub fn load_error(state: LoadState) -> String {
         other => panic!("expected a failed load, got {other:?}"),
     }
 }
+
+/// A `.meta` file that loads an image with SpriteDX's loader and these settings.
+pub fn loader_meta(settings: &str) -> String {
+    format!(
+        r#"(meta_format_version: "1.0", asset: Load(loader: "bevy_spritedx::asset::image_loader::SpriteDxImageLoader", settings: ({settings})))"#
+    )
+}

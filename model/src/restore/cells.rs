@@ -17,6 +17,16 @@ pub struct CellSample {
     pub opaque: bool,
 }
 
+impl CellSample {
+    /// The output pixel of this cell drawn in `rgb`: opaque, or fully transparent.
+    pub fn pixel(&self, rgb: [u8; 3]) -> ::image::Rgba<u8> {
+        match self.opaque {
+            true => ::image::Rgba([rgb[0], rgb[1], rgb[2], 255]),
+            false => ::image::Rgba([0; 4]),
+        }
+    }
+}
+
 /// All cells of an image, row-major, with the noise level measured on the way.
 #[derive(Clone, Debug)]
 pub struct CellSamples {

@@ -130,13 +130,7 @@ impl CellBackend for CpuCells {
         let snapper = palette.snapper();
         Ok(samples
             .iter()
-            .map(|cell| match cell.opaque {
-                true => {
-                    let c = snapper.snap(cell.color);
-                    Rgba([c[0], c[1], c[2], 255])
-                }
-                false => Rgba([0; 4]),
-            })
+            .map(|cell| cell.pixel(snapper.snap(cell.color)))
             .collect())
     }
 }
@@ -194,14 +188,7 @@ pub fn restore_with(input: &RgbaImage, options: &RestoreOptions, backend: &dyn C
         }
     };
     let pixels = if options.no_snap || palette.is_empty() {
-        cells
-            .samples
-            .iter()
-            .map(|cell| match cell.opaque {
-                true => Rgba([cell.color[0], cell.color[1], cell.color[2], 255]),
-                false => Rgba([0; 4]),
-            })
-            .collect()
+        cells.samples.iter().map(|cell| cell.pixel(cell.color)).collect()
     } else {
         backend.snap(&cells.samples, &palette)?
     };
