@@ -30,8 +30,11 @@ use crate::settings::SpriteDxSettings;
 /// (a job already running finishes in the background and its result is dropped).
 #[derive(Resource)]
 pub struct SpriteDxJobs {
-    queued: Vec<(AssetId<Image>, Option<RestoreOptions>)>,
-    running: HashMap<AssetId<Image>, Task<()>>,
+    queued: Vec<QueuedJob>,
+    /// The running job of each image: its number and its task.
+    running: HashMap<AssetId<Image>, (u64, Task<()>)>,
+    /// Number of the next job started.
+    next_job: u64,
     sender: Sender<JobResult>,
     receiver: Receiver<JobResult>,
     total: usize,
@@ -44,6 +47,7 @@ impl Default for SpriteDxJobs {
         Self {
             queued: Vec::new(),
             running: HashMap::default(),
+            next_job: 0,
             sender,
             receiver,
             total: 0,
@@ -64,8 +68,24 @@ impl SpriteDxJobs {
         self.queue(image.into(), Some(options));
     }
 
-    fn queue(&mut self, id: AssetId<Image>, options: Option<RestoreOptions>) {
-        self.queued.push((id, options));
+    /// Restores `source` with these options and writes the result into `target`
+    /// (re-restoring an image from its original pixels, as the inspector does when
+    /// its settings are edited).
+    pub fn restore_pixels(&mut self, target: impl Into<AssetId<Image>>, source: RgbaImage, options: RestoreOptions) {
+        self.queued.push(QueuedJob {
+            target: target.into(),
+            options: Some(options),
+            source: Some(source),
+        });
+        self.total += 1;
+    }
+
+    fn queue(&mut self, target: AssetId<Image>, options: Option<RestoreOptions>) {
+        self.queued.push(QueuedJob {
+            target,
+            options,
+            source: None,
+        });
         self.total += 1;
     }
 
@@ -77,12 +97,24 @@ impl SpriteDxJobs {
     /// Whether `image` has a job queued or running.
     pub fn is_pending(&self, image: impl Into<AssetId<Image>>) -> bool {
         let id = image.into();
-        self.running.contains_key(&id) || self.queued.iter().any(|(q, _)| *q == id)
+        self.running.contains_key(&id) || self.queued.iter().any(|job| job.target == id)
     }
+}
+
+/// A job waiting to start.
+struct QueuedJob {
+    /// The image that receives the result.
+    target: AssetId<Image>,
+    /// The plugin's settings when `None`.
+    options: Option<RestoreOptions>,
+    /// The pixels to restore; the target's own pixels when `None`.
+    source: Option<RgbaImage>,
 }
 
 /// What a finished job sends back over the channel.
 struct JobResult {
+    /// The job's number: a result of a job replaced since is stale.
+    job: u64,
     image: AssetId<Image>,
     result: Result<(RgbaImage, SpriteDxReport), String>,
     gpu: bool,
@@ -175,13 +207,18 @@ pub fn start_jobs(
     }
     let pool = AsyncComputeTaskPool::get();
     let queued = std::mem::take(&mut jobs.queued);
-    for (id, options) in queued {
+    for QueuedJob {
+        target: id,
+        options,
+        source,
+    } in queued
+    {
         let Some(image) = images.get(id) else {
             jobs.done += 1;
             cancelled.write(RestoreCancelled { image: id });
             continue;
         };
-        let Some(rgba) = image_to_rgba(image) else {
+        let Some(rgba) = source.or_else(|| image_to_rgba(image)) else {
             jobs.done += 1;
             finished.write(RestoreFinished {
                 image: id,
@@ -196,6 +233,8 @@ pub fn start_jobs(
         let options = options.unwrap_or_else(|| settings.restore.clone());
         let sender = jobs.sender.clone();
         let gpu = backend.gpu(&settings);
+        let job = jobs.next_job;
+        jobs.next_job += 1;
         let task = pool.spawn(async move {
             let source_size = UVec2::new(rgba.width(), rgba.height());
             let (restored, gpu) = restore_on(&rgba, &options, gpu);
@@ -206,10 +245,18 @@ pub fn start_jobs(
                 })
                 .map_err(|e| e.to_string());
             // The receiver lives as long as the app; a send can only fail at exit.
-            let _ = sender.send(JobResult { image: id, result, gpu });
+            let _ = sender.send(JobResult {
+                job,
+                image: id,
+                result,
+                gpu,
+            });
         });
-        // A second job for the same image replaces (and cancels) the first.
-        jobs.running.insert(id, task);
+        // A second job for the same image replaces (and cancels) the first, which
+        // then counts as done.
+        if jobs.running.insert(id, (job, task)).is_some() {
+            jobs.done += 1;
+        }
     }
     let (done, total) = (jobs.done, jobs.total);
     progress.write(RestoreProgress { done, total });
@@ -236,10 +283,18 @@ pub fn finish_jobs(
         cancelled.write(RestoreCancelled { image: id });
     }
     let results: Vec<JobResult> = jobs.receiver.try_iter().collect();
-    for JobResult { image: id, result, gpu } in results {
-        if jobs.running.remove(&id).is_none() {
+    for JobResult {
+        job,
+        image: id,
+        result,
+        gpu,
+    } in results
+    {
+        // Only the latest job of an image counts (a replaced one may still send).
+        if jobs.running.get(&id).is_none_or(|(latest, _)| *latest != job) {
             continue;
         }
+        jobs.running.remove(&id);
         jobs.done += 1;
         let result = match (result, images.get_mut(id)) {
             (Ok((pixels, report)), Some(mut image)) => {

@@ -17,6 +17,9 @@
 //! - **Run time**: [`jobs::SpriteDxJobs`] restores images made while the game runs on
 //!   the async compute pool.
 //! - **Playback**: [`animation::SpriteDxPlayer`] plays an animation with its holds.
+//! - **Inspector** (feature `inspector`): `inspector::SpriteDxInspectorPlugin`, a
+//!   bevy_egui window with before/after, grid, palette, report, hold timeline and
+//!   live settings.
 //!
 //! All image processing lives in the Bevy-free [`spritedx_model`] crate, re-exported
 //! as [`model`].
@@ -26,6 +29,8 @@ pub mod asset;
 pub mod error;
 #[cfg(feature = "gpu")]
 pub mod gpu;
+#[cfg(feature = "inspector")]
+pub mod inspector;
 pub mod jobs;
 pub mod plugin;
 pub mod settings;
@@ -37,6 +42,8 @@ pub mod prelude {
     pub use crate::animation::{AnimationFinished, FrameChanged, Repeat, SpriteDxPlayer};
     pub use crate::asset::{SpriteDxAnimation, SpriteDxLoaderSettings, SpriteDxReport};
     pub use crate::error::SpriteDxLoadError;
+    #[cfg(feature = "inspector")]
+    pub use crate::inspector::{SpriteDxInspector, SpriteDxInspectorPlugin};
     pub use crate::jobs::{RestoreCancelled, RestoreFinished, RestoreProgress, SpriteDxJobs};
     pub use crate::plugin::{SpriteDxPlugin, SpriteDxSystems};
     pub use crate::settings::SpriteDxSettings;
