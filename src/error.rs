@@ -10,7 +10,8 @@ pub enum SpriteDxLoadError {
     /// The asset's bytes could not be read.
     #[error("could not read the asset: {0}")]
     Io(#[from] std::io::Error),
-    /// Decoding or restoring the image failed (bad file, no grid found, ...).
+    /// Decoding, restoring or timing the frames failed (bad file, no grid found,
+    /// frames of different sizes, ...).
     #[error(transparent)]
     Restore(#[from] SpriteDxError),
     /// A file the asset refers to (palette, frame, sheet) could not be read.

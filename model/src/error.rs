@@ -55,6 +55,19 @@ pub enum SpriteDxError {
     /// A compute backend (the GPU path) failed; the CPU path still works.
     #[error("compute backend failed: {0}")]
     Backend(String),
+    /// A clip has no frames.
+    #[error("the clip has no frames")]
+    EmptyClip,
+    /// The frames of a clip differ in size.
+    #[error("frame {index} is {found:?} px, the clip's first frame is {expected:?} px")]
+    FrameSizeMismatch {
+        /// Index of the frame, in input order.
+        index: usize,
+        /// Size of the first frame.
+        expected: [u32; 2],
+        /// Size of this frame.
+        found: [u32; 2],
+    },
     /// A palette file could not be parsed.
     #[error("palette file {path}: {message}")]
     PaletteFile {

@@ -22,6 +22,7 @@
 pub mod degrade;
 pub mod error;
 pub mod grid;
+pub mod holds;
 pub mod image;
 pub mod metrics;
 pub mod palette;
@@ -33,6 +34,7 @@ pub use error::SpriteDxError;
 pub mod prelude {
     pub use crate::error::SpriteDxError;
     pub use crate::grid::{detect_grid, Grid, GridHints};
+    pub use crate::holds::{choose_holds, HoldOptions, Holds};
     pub use crate::image::io::{load_image, load_image_from_memory, ImageLimits};
     pub use crate::palette::{Palette, PaletteOptions};
     pub use crate::restore::{restore, KeyColor, RestoreMode, RestoreOptions, RestoreReport, Restored};

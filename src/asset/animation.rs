@@ -18,6 +18,7 @@ use bevy::image::TextureAtlasLayout;
 use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
 use spritedx_model::grid::detect_shared_grid;
+use spritedx_model::holds::{choose_holds, HoldOptions};
 use spritedx_model::image::RgbaImage;
 use spritedx_model::prelude::*;
 use spritedx_model::restore::apply_key_color;
@@ -55,6 +56,10 @@ pub enum FrameSource {
 pub enum ProcessingStep {
     /// Restore every frame with one grid shared by the clip.
     Restore(SpriteDxLoaderSettings),
+    /// Keep only the drawings of a fluid clip (generated video) and hold each for as
+    /// many frames as the clip shows it (`Holds(())` for automatic choices); the
+    /// animation's `holds` must then be left out.
+    Holds(HoldOptions),
 }
 
 /// The contents of a `*.sdx.ron` file.
@@ -170,6 +175,7 @@ pub async fn build_animation(
     let mut frames = read_frames(&description.frames, defaults.limits, context).await?;
     let mut report = None;
     let mut origins = vec![UVec2::ZERO; frames.len()];
+    let mut chosen_holds = None;
     for step in &description.steps {
         match step {
             ProcessingStep::Restore(settings) => {
@@ -180,9 +186,20 @@ pub async fn build_animation(
                 origins = restored.origins;
                 frames = restored.frames;
             }
+            ProcessingStep::Holds(options) => {
+                if description.holds.is_some() || chosen_holds.is_some() {
+                    return Err(SpriteDxLoadError::InvalidAnimation(
+                        "holds are both given and chosen by a Holds step: keep one".into(),
+                    ));
+                }
+                let holds = choose_holds(&frames, description.fps, options)?;
+                frames = holds.drawings.iter().map(|&d| frames[d].clone()).collect();
+                origins = holds.drawings.iter().map(|&d| origins[d]).collect();
+                chosen_holds = Some(holds.holds.iter().map(|&h| h as u32).collect::<Vec<u32>>());
+            }
         }
     }
-    let holds = match &description.holds {
+    let holds = match chosen_holds.as_ref().or(description.holds.as_ref()) {
         Some(holds) if holds.len() != frames.len() => {
             return Err(SpriteDxLoadError::InvalidAnimation(format!(
                 "{} holds for {} frames",

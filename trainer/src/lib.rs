@@ -4,9 +4,11 @@
 //! `restore` is the product; `degrade` and `eval` are the developers' tools that
 //! produce and score synthetic test cases.
 
+mod clips;
 mod dataset;
 mod degrade_cmd;
 mod eval;
+mod holds_cmd;
 mod inputs;
 mod progress;
 mod restore_cmd;
@@ -30,6 +32,8 @@ struct Cli {
 enum Command {
     /// Restore pixel alignment: one pixel per cell, a small palette, transparency kept.
     Restore(restore_cmd::RestoreArgs),
+    /// Choose the drawings of a fluid clip and how long to hold each.
+    Holds(holds_cmd::HoldsArgs),
     /// Corrupt clean sprites with a degradation preset (seeded), for tests and evaluation.
     Degrade(degrade_cmd::DegradeArgs),
     /// Score a model on a dataset.
@@ -43,6 +47,8 @@ enum EvalCommand {
     Restore(eval::restore::EvalRestoreArgs),
     /// Score another restorer's outputs on cases saved by `eval restore --save-degraded`.
     Score(eval::score::EvalScoreArgs),
+    /// Make fluid clips from hand-timed ones and recover their keys and holds.
+    Holds(eval::holds::EvalHoldsArgs),
 }
 
 /// Runs the command line `args` (the first item is the program name), printing
@@ -67,8 +73,10 @@ where
     let result = match cli.command {
         Command::Restore(args) => restore_cmd::run(args),
         Command::Degrade(args) => degrade_cmd::run(args),
+        Command::Holds(args) => holds_cmd::run(args),
         Command::Eval(EvalCommand::Restore(args)) => eval::restore::run(args),
         Command::Eval(EvalCommand::Score(args)) => eval::score::run(args),
+        Command::Eval(EvalCommand::Holds(args)) => eval::holds::run(args),
     };
     match result {
         Ok(code) => code,

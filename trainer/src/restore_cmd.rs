@@ -56,7 +56,7 @@ pub struct RestoreArgs {
     pub key_color: Option<[u8; 3]>,
 }
 
-fn parse_cells(s: &str) -> Result<[u32; 2], String> {
+pub fn parse_cells(s: &str) -> Result<[u32; 2], String> {
     let (w, h) = s.split_once(['x', 'X']).ok_or("expected WxH, e.g. 32x32")?;
     let p = |v: &str| {
         v.trim()

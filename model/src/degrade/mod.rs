@@ -4,6 +4,7 @@
 //! from a seeded RNG, so `(image, preset, seed)` always gives the same result, and the
 //! true scale and phase come back with the image for scoring.
 
+mod clip;
 mod filters;
 mod resample;
 
@@ -11,6 +12,7 @@ use ::image::{Rgba, RgbaImage};
 use rand::{rngs::SmallRng, Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
+pub use clip::{fluid_clip, FluidClip, FluidClipOptions};
 pub use filters::{add_noise, dither_to_levels, gamma_exposure, gaussian_blur, jpeg_round_trip, over_background};
 pub use resample::{resample, Kernel};
 

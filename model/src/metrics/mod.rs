@@ -1,5 +1,9 @@
 //! Quality metrics of a restoration against the clean original (DESIGN §4).
 
+mod keys;
+
+pub use keys::{score_keys, KeyScore};
+
 use ::image::RgbaImage;
 use serde::{Deserialize, Serialize};
 

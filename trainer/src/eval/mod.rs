@@ -1,4 +1,5 @@
 //! `spritedx eval ...`: scoring models on datasets.
 
+pub mod holds;
 pub mod restore;
 pub mod score;

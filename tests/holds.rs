@@ -1,0 +1,127 @@
+//! Frame holds in the plugin: a `Holds` step keeps the drawings of a fluid clip with
+//! their hold lengths, and the `.sdx.ron` exported by `spritedx holds` loads with the
+//! holds the CLI chose.
+
+mod support;
+
+use std::time::Duration;
+
+use bevy::prelude::*;
+use bevy_spritedx::model::degrade::{fluid_clip, FluidClip, FluidClipOptions};
+use bevy_spritedx::model::image::RgbaImage;
+use bevy_spritedx::prelude::*;
+use support::*;
+
+/// The shipped CC0 walk cycle made fluid at 60 fps: held 2, 1, 3, 1 frames at 10 fps,
+/// every output frame a new picture (wobble, dissolves).
+fn fluid_walk() -> FluidClip {
+    let walk: Vec<RgbaImage> = (0..4)
+        .map(|i| load_image(shipped(&format!("anim/ninja_walk_right/frame_{i:02}.png"))).unwrap())
+        .collect();
+    fluid_clip(&walk, &[2, 1, 3, 1], 10.0, &FluidClipOptions::default())
+}
+
+/// Writes the clip's frames as `fluid/frame_XXX.png`; returns their names.
+fn write_frames(dir: &std::path::Path, clip: &FluidClip) -> Vec<String> {
+    clip.frames
+        .iter()
+        .enumerate()
+        .map(|(t, frame)| {
+            let name = format!("fluid/frame_{t:03}.png");
+            write(dir, &name, png(frame));
+            name
+        })
+        .collect()
+}
+
+/// Loads `path` as an animation and returns its frame durations.
+fn load_durations(app: &mut App, path: &str) -> Vec<Duration> {
+    let server = app.world().resource::<AssetServer>().clone();
+    let handle: Handle<SpriteDxAnimation> = server.load(path.to_string());
+    let state = wait_for(app, handle.id());
+    assert!(state.is_loaded(), "{state:?}");
+    let animations = app.world().resource::<Assets<SpriteDxAnimation>>();
+    animations
+        .get(&handle)
+        .unwrap()
+        .frames
+        .iter()
+        .map(|f| f.duration)
+        .collect()
+}
+
+#[test]
+fn a_holds_step_keeps_the_drawings_with_their_holds() {
+    let dir = asset_dir("holds_step");
+    let clip = fluid_walk();
+    assert_eq!(clip.holds, vec![12, 6, 18, 6]);
+    let files = write_frames(&dir, &clip);
+    let list = files.iter().map(|f| format!("{f:?}")).collect::<Vec<_>>().join(", ");
+    write(
+        &dir,
+        "walk.sdx.ron",
+        format!("(frames: Files([{list}]), fps: 60.0, steps: [Holds(())])"),
+    );
+    let mut app = app(&dir, Duration::from_millis(16));
+    let durations = load_durations(&mut app, "walk.sdx.ron");
+    // Four drawings, each held as drawn (60 fps frames, within the 2-frame tolerance
+    // of the evaluation; the total is the clip's length).
+    assert_eq!(durations.len(), 4, "{durations:?}");
+    for (got, want) in durations.iter().zip(&clip.holds) {
+        let frames = got.as_secs_f64() * 60.0;
+        assert!(
+            (frames - *want as f64).abs() <= 2.0 + 1e-6,
+            "{durations:?} vs {:?}",
+            clip.holds
+        );
+    }
+    let total: f64 = durations.iter().map(|d| d.as_secs_f64()).sum();
+    assert!((total * 60.0 - clip.frames.len() as f64).abs() < 1e-6);
+
+    // Holds given and chosen at once is an error, not a silent choice.
+    write(
+        &dir,
+        "both.sdx.ron",
+        format!(
+            "(frames: Files([{list}]), fps: 60.0, holds: Some([{}]), steps: [Holds(())])",
+            vec!["1"; files.len()].join(", ")
+        ),
+    );
+    let server = app.world().resource::<AssetServer>().clone();
+    let both: Handle<SpriteDxAnimation> = server.load("both.sdx.ron");
+    let error = load_error(wait_for(&mut app, both.id()));
+    assert!(error.contains("both given and chosen"), "{error}");
+}
+
+#[test]
+fn the_cli_export_loads_with_the_holds_it_chose() {
+    let dir = asset_dir("holds_export");
+    let clip = fluid_walk();
+    write_frames(&dir, &clip);
+    let json = dir.join("holds.json");
+    let code = spritedx_trainer::run([
+        "spritedx".into(),
+        "holds".into(),
+        dir.join("fluid").into_os_string(),
+        "--fps".into(),
+        "60".into(),
+        "--json".into(),
+        json.clone().into_os_string(),
+        "--export".into(),
+        dir.join("export").into_os_string(),
+    ]);
+    assert_eq!(code, std::process::ExitCode::SUCCESS);
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let holds: Vec<u64> = serde_json::from_value(report["holds"].clone()).unwrap();
+    let keys: Vec<u64> = serde_json::from_value(report["keys"].clone()).unwrap();
+    assert_eq!(keys.len(), holds.len());
+    assert_eq!(holds.iter().sum::<u64>(), clip.frames.len() as u64);
+
+    let mut app = app(&dir, Duration::from_millis(16));
+    let durations = load_durations(&mut app, "export/animation.sdx.ron");
+    let expected: Vec<Duration> = holds
+        .iter()
+        .map(|&h| Duration::from_secs_f64(h as f64 / 60.0))
+        .collect();
+    assert_eq!(durations, expected);
+}
