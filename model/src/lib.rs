@@ -27,6 +27,7 @@ pub mod image;
 pub mod metrics;
 pub mod palette;
 pub mod restore;
+pub mod temporal;
 
 pub use error::SpriteDxError;
 

@@ -17,11 +17,10 @@ use bevy::asset::{AssetLoader, LoadContext};
 use bevy::image::TextureAtlasLayout;
 use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
-use spritedx_model::grid::detect_shared_grid;
 use spritedx_model::holds::{choose_holds, HoldOptions};
 use spritedx_model::image::RgbaImage;
 use spritedx_model::prelude::*;
-use spritedx_model::restore::apply_key_color;
+use spritedx_model::temporal::restore_clip;
 
 use super::convert::rgba_to_image;
 use super::dependency::read_relative;
@@ -174,16 +173,20 @@ pub async fn build_animation(
     }
     let mut frames = read_frames(&description.frames, defaults.limits, context).await?;
     let mut report = None;
-    let mut origins = vec![UVec2::ZERO; frames.len()];
     let mut chosen_holds = None;
     for step in &description.steps {
         match step {
             ProcessingStep::Restore(settings) => {
                 let palette = settings.load_palette(context).await?;
                 let options = settings.options(defaults, palette);
+                // One grid and palette for the clip, whole-pixel motion.
                 let restored = restore_clip(&frames, &options)?;
-                report = Some(restored.report);
-                origins = restored.origins;
+                let source_size = UVec2::new(frames[0].width(), frames[0].height());
+                report = Some(SpriteDxReport {
+                    report: restored.report,
+                    palette: restored.palette.colors,
+                    source_size,
+                });
                 frames = restored.frames;
             }
             ProcessingStep::Holds(options) => {
@@ -194,7 +197,6 @@ pub async fn build_animation(
                 }
                 let holds = choose_holds(&frames, description.fps, options)?;
                 frames = holds.drawings.iter().map(|&d| frames[d].clone()).collect();
-                origins = holds.drawings.iter().map(|&d| origins[d]).collect();
                 chosen_holds = Some(holds.holds.iter().map(|&h| h as u32).collect::<Vec<u32>>());
             }
         }
@@ -213,7 +215,7 @@ pub async fn build_animation(
         Some(holds) => holds.clone(),
         None => vec![1; frames.len()],
     };
-    let (atlas, layout) = pack(&frames, &origins);
+    let (atlas, layout) = pack(&frames);
     let frame_time = 1.0 / description.fps as f64;
     let frames = holds
         .iter()
@@ -303,67 +305,19 @@ fn cut_sheet(sheet: &RgbaImage, cell: (u32, u32), count: Option<u32>) -> Result<
         .collect())
 }
 
-/// Frames restored with one grid.
-struct RestoredClip {
-    frames: Vec<RgbaImage>,
-    /// Where each restored frame's first pixel lies in the clip's cell grid.
-    origins: Vec<UVec2>,
-    report: SpriteDxReport,
-}
-
-/// Restores every frame with the grid the frames share (pooled evidence: one scale
-/// for the clip, no frame-to-frame scale jitter), keeping each frame's cells aligned.
-fn restore_clip(frames: &[RgbaImage], options: &RestoreOptions) -> Result<RestoredClip, SpriteDxLoadError> {
-    let keyed: Vec<RgbaImage> = frames.iter().map(|f| apply_key_color(f, options.key_color)).collect();
-    let grid = detect_shared_grid(&keyed, &options.hints)?;
-    let pixel_size = (grid.pixel_size[0] + grid.pixel_size[1]) * 0.5;
-    let per_frame = RestoreOptions {
-        hints: GridHints {
-            pixel_size: Some(pixel_size),
-            cells: None,
-        },
-        ..options.clone()
-    };
-    let mut restored = Vec::with_capacity(frames.len());
-    for frame in frames {
-        restored.push(restore(frame, &per_frame)?);
-    }
-    // A frame's first cell sits at offset / pixel size cells from the frame's corner.
-    let cell_of = |r: &Restored| -> IVec2 {
-        IVec2::new(
-            (r.report.offset[0] / r.report.pixel_size[0]).round() as i32,
-            (r.report.offset[1] / r.report.pixel_size[1]).round() as i32,
-        )
-    };
-    let first = restored.iter().map(cell_of).reduce(IVec2::min).unwrap_or_default();
-    let origins = restored.iter().map(|r| (cell_of(r) - first).as_uvec2()).collect();
-    let source_size = UVec2::new(frames[0].width(), frames[0].height());
-    let mut report = SpriteDxReport::new(&restored[0], source_size);
-    report.report.pixel_size = grid.pixel_size;
-    report.report.confidence = grid.confidence;
-    Ok(RestoredClip {
-        frames: restored.into_iter().map(|r| r.image).collect(),
-        origins,
-        report,
-    })
-}
-
-/// Packs the frames into a grid of equal cells (each frame at its origin inside its
-/// cell) and the matching layout.
-fn pack(frames: &[RgbaImage], origins: &[UVec2]) -> (RgbaImage, TextureAtlasLayout) {
+/// Packs the frames (of one size) into a grid of equal cells and the matching layout.
+fn pack(frames: &[RgbaImage]) -> (RgbaImage, TextureAtlasLayout) {
     let cell = frames
         .iter()
-        .zip(origins)
-        .map(|(f, o)| UVec2::new(f.width(), f.height()) + *o)
+        .map(|f| UVec2::new(f.width(), f.height()))
         .fold(UVec2::ONE, UVec2::max);
     let columns = (frames.len() as f32).sqrt().ceil() as u32;
     let rows = (frames.len() as u32).div_ceil(columns);
     let mut atlas = RgbaImage::new(cell.x * columns, cell.y * rows);
     let mut layout = TextureAtlasLayout::new_empty(UVec2::new(atlas.width(), atlas.height()));
-    for (i, (frame, origin)) in frames.iter().zip(origins).enumerate() {
+    for (i, frame) in frames.iter().enumerate() {
         let corner = UVec2::new(i as u32 % columns, i as u32 / columns) * cell;
-        let at = corner + *origin;
-        image::imageops::replace(&mut atlas, frame, at.x as i64, at.y as i64);
+        image::imageops::replace(&mut atlas, frame, corner.x as i64, corner.y as i64);
         layout.add_texture(URect::from_corners(corner, corner + cell));
     }
     (atlas, layout)

@@ -1,15 +1,17 @@
 //! `spritedx holds` (DESIGN §3): choose the drawings of a fluid clip and how long to
 //! hold each; optionally export the kept frames with a `.sdx.ron` the Bevy plugin
-//! plays with those holds.
+//! plays with those holds, restored with one grid and whole-pixel motion on request.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
+use image::RgbaImage;
 use serde_json::json;
 use spritedx_model::holds::{choose_holds, HoldOptions};
-use spritedx_model::prelude::load_image;
+use spritedx_model::prelude::{load_image, RestoreOptions};
+use spritedx_model::temporal::restore_clip;
 
 use crate::clips::{cut_sheet, frame_files, load_frames};
 use crate::restore_cmd::parse_cells;
@@ -33,6 +35,10 @@ pub struct HoldsArgs {
     /// Also write the kept frames (`frame_00.png`, ...) and `animation.sdx.ron` here.
     #[arg(long)]
     pub export: Option<PathBuf>,
+    /// Restore the exported frames to one pixel per cell: one grid and one palette
+    /// for the clip, the sprite moving in whole pixels (sub-pixel drift removed).
+    #[arg(long, requires = "export")]
+    pub restore: bool,
     /// Multiple of the clip's noise one drawing costs (higher: fewer drawings);
     /// chosen automatically by default.
     #[arg(long)]
@@ -82,7 +88,19 @@ pub fn run(args: HoldsArgs) -> Result<ExitCode, CliError> {
     let text = serde_json::to_string_pretty(&report).map_err(|e| output_error(&args.json, e))?;
     std::fs::write(&args.json, text + "\n").map_err(|e| output_error(&args.json, e))?;
     if let Some(dir) = &args.export {
-        export(dir, &frames, &holds.drawings, &holds.holds, args.fps)?;
+        let mut kept: Vec<RgbaImage> = holds.drawings.iter().map(|&d| frames[d].clone()).collect();
+        if args.restore {
+            let clip = restore_clip(&kept, &RestoreOptions::default()).map_err(|e| CliError::Input {
+                path: args.input.clone(),
+                message: e.to_string(),
+            })?;
+            eprintln!(
+                "restored: pixel size {:.2}, {}x{} cells, {} colours",
+                clip.report.pixel_size[0], clip.report.cells[0], clip.report.cells[1], clip.report.colors
+            );
+            kept = clip.frames;
+        }
+        export(dir, &kept, &holds.holds, args.fps)?;
     }
     eprintln!(
         "{} frames -> {} drawings, holds {:?}, {} cuts",
@@ -96,19 +114,13 @@ pub fn run(args: HoldsArgs) -> Result<ExitCode, CliError> {
 
 /// Writes the kept frames and an `animation.sdx.ron` (frames, fps, holds) that the
 /// Bevy plugin's `SpriteDxAnimation` loader reads.
-fn export(
-    dir: &Path,
-    frames: &[image::RgbaImage],
-    drawings: &[usize],
-    holds: &[usize],
-    fps: f32,
-) -> Result<(), CliError> {
+fn export(dir: &Path, kept: &[RgbaImage], holds: &[usize], fps: f32) -> Result<(), CliError> {
     std::fs::create_dir_all(dir).map_err(|e| output_error(dir, e))?;
     let mut names = Vec::new();
-    for (i, &frame) in drawings.iter().enumerate() {
+    for (i, frame) in kept.iter().enumerate() {
         let name = format!("frame_{i:02}.png");
         let path = dir.join(&name);
-        frames[frame].save(&path).map_err(|e| output_error(&path, e))?;
+        frame.save(&path).map_err(|e| output_error(&path, e))?;
         names.push(format!("{name:?}"));
     }
     let mut ron = String::new();

@@ -163,6 +163,24 @@ pub fn detect_shared_grid(images: &[RgbaImage], hints: &GridHints) -> Result<Gri
     Ok(Grid::from_axes(x.finish(&bx), y.finish(&by)))
 }
 
+/// The phase of a known grid pitch on one image, per axis: where cells of
+/// `pixel_size` line up best, in `[-pitch / 2, pitch / 2)`; `None` on an axis with no
+/// variation. Used to follow a sprite's sub-pixel drift through a clip whose pitch
+/// is already known.
+pub fn fit_phase(image: &RgbaImage, pixel_size: [f32; 2]) -> [Option<f32>; 2] {
+    let plane = profile::Plane::premultiplied(image);
+    let transposed = plane.transposed();
+    let fit = |analysis: AxisAnalysis, p: f32| {
+        analysis
+            .has_content()
+            .then(|| analysis.finish(&analysis.fit_fixed(p)).offset)
+    };
+    [
+        fit(AxisAnalysis::new(std::slice::from_ref(&plane)), pixel_size[0]),
+        fit(AxisAnalysis::new(std::slice::from_ref(&transposed)), pixel_size[1]),
+    ]
+}
+
 /// Generated sprites have square pixels: when one axis explains the other's pitch as
 /// well as its own (a tile whose columns all come in pairs cannot tell 2 from 4 on
 /// its own), both take the same pitch, the smaller one when both could.

@@ -23,6 +23,7 @@ pub use signature::Signature;
 
 use crate::error::{Result, SpriteDxError};
 use crate::image::RgbaImage;
+use crate::temporal::check_clip;
 
 /// How holds are chosen; the defaults are fully automatic.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -102,19 +103,7 @@ const EXTREME_TOLERANCE: usize = 2;
 ///
 /// Errors: an empty clip, frames of different sizes, or an fps that is not positive.
 pub fn choose_holds(frames: &[RgbaImage], fps: f32, options: &HoldOptions) -> Result<Holds> {
-    let first = frames.first().ok_or(SpriteDxError::EmptyClip)?;
-    let expected = [first.width(), first.height()];
-    if let Some((index, frame)) = frames
-        .iter()
-        .enumerate()
-        .find(|(_, f)| [f.width(), f.height()] != expected)
-    {
-        return Err(SpriteDxError::FrameSizeMismatch {
-            index,
-            expected,
-            found: [frame.width(), frame.height()],
-        });
-    }
+    check_clip(frames)?;
     if !(fps.is_finite() && fps > 0.0) {
         return Err(SpriteDxError::InvalidOption(format!("fps must be positive, got {fps}")));
     }

@@ -64,6 +64,21 @@ pub struct RestoreOptions {
     pub limits: ImageLimits,
 }
 
+impl RestoreOptions {
+    /// Rejects options no restoration can follow (an unavailable mode, no colours).
+    pub fn check(&self) -> Result<()> {
+        if self.mode == RestoreMode::Learned {
+            return Err(SpriteDxError::InvalidOption(
+                "the learned restorer is not available in this build; use --mode classical or auto".into(),
+            ));
+        }
+        if let Some(0) = self.palette.max_colors {
+            return Err(SpriteDxError::InvalidOption("max colours must be at least 1".into()));
+        }
+        Ok(())
+    }
+}
+
 /// What a restoration found; one line of `spritedx restore --report` (see DESIGN §3).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RestoreReport {
@@ -139,14 +154,7 @@ impl CellBackend for CpuCells {
 pub fn restore_with(input: &RgbaImage, options: &RestoreOptions, backend: &dyn CellBackend) -> Result<Restored> {
     let start = Instant::now();
     options.limits.check(input.width(), input.height())?;
-    if options.mode == RestoreMode::Learned {
-        return Err(SpriteDxError::InvalidOption(
-            "the learned restorer is not available in this build; use --mode classical or auto".into(),
-        ));
-    }
-    if let Some(0) = options.palette.max_colors {
-        return Err(SpriteDxError::InvalidOption("max colours must be at least 1".into()));
-    }
+    options.check()?;
     let keyed = apply_key_color(input, options.key_color);
     if keyed.pixels().all(|p| p[3] == 0) {
         return Err(SpriteDxError::FullyTransparent);
@@ -168,34 +176,8 @@ pub fn restore_with(input: &RgbaImage, options: &RestoreOptions, backend: &dyn C
     if clean_looking && reproduction(&keyed, &cells.samples, &grid) < CLEAN_REPRODUCTION {
         return Ok(unchanged(keyed, start));
     }
-    let opaque: Vec<[u8; 3]> = cells.samples.iter().filter(|c| c.opaque).map(|c| c.color).collect();
-    let [w, h] = grid.cells;
-    let palette = match &options.palette.fixed {
-        Some(p) => p.clone(),
-        None => {
-            let extracted = extract_palette(
-                &opaque,
-                ClusterOptions {
-                    merge_distance: merge_distance(cells.noise),
-                    max_colors: options.palette.max_colors,
-                },
-            );
-            if extracted.is_empty() {
-                extracted
-            } else {
-                refine_from_core_cells(&extracted, &cells.samples, w as usize, h as usize)
-            }
-        }
-    };
-    let pixels = if options.no_snap || palette.is_empty() {
-        cells.samples.iter().map(|cell| cell.pixel(cell.color)).collect()
-    } else {
-        backend.snap(&cells.samples, &palette)?
-    };
-    let mut image = RgbaImage::new(w, h);
-    for (px, value) in image.pixels_mut().zip(pixels) {
-        *px = value;
-    }
+    let palette = cell_palette(&cells.samples, cells.noise, grid.cells, options);
+    let image = draw_cells(&cells.samples, grid.cells, &palette, options, backend)?;
     let (image, grid) = trim_empty_partial_cells(image, grid, keyed.dimensions());
     Ok(Restored::new(
         image,
@@ -208,7 +190,7 @@ pub fn restore_with(input: &RgbaImage, options: &RestoreOptions, backend: &dyn C
 
 impl Restored {
     /// Bundles a result with its report (`start` is when the restoration began).
-    fn new(image: RgbaImage, grid: Grid, palette: Palette, mode: &str, start: Instant) -> Self {
+    pub(crate) fn new(image: RgbaImage, grid: Grid, palette: Palette, mode: &str, start: Instant) -> Self {
         let colors = count_colors(&image);
         Self {
             report: RestoreReport {
@@ -225,6 +207,50 @@ impl Restored {
             palette,
         }
     }
+}
+
+/// The palette of the cells `samples` (`[cells_y * cells_x]` of a `cells`-sized grid,
+/// several grids may be stacked vertically) measured at `noise`: the fixed palette
+/// when one is given, else extracted from the opaque cells and refined from the
+/// cells inside flat areas.
+pub(crate) fn cell_palette(samples: &[CellSample], noise: f32, cells: [u32; 2], options: &RestoreOptions) -> Palette {
+    if let Some(p) = &options.palette.fixed {
+        return p.clone();
+    }
+    let opaque: Vec<[u8; 3]> = samples.iter().filter(|c| c.opaque).map(|c| c.color).collect();
+    let extracted = extract_palette(
+        &opaque,
+        ClusterOptions {
+            merge_distance: merge_distance(noise),
+            max_colors: options.palette.max_colors,
+        },
+    );
+    if extracted.is_empty() {
+        extracted
+    } else {
+        refine_from_core_cells(&extracted, samples, cells[0] as usize, cells[1] as usize)
+    }
+}
+
+/// One output pixel per cell: each cell's colour snapped to `palette` (or as
+/// measured with `no_snap`), transparent where the cell is not opaque.
+pub(crate) fn draw_cells(
+    samples: &[CellSample],
+    [w, h]: [u32; 2],
+    palette: &Palette,
+    options: &RestoreOptions,
+    backend: &dyn CellBackend,
+) -> Result<RgbaImage> {
+    let pixels = if options.no_snap || palette.is_empty() {
+        samples.iter().map(|cell| cell.pixel(cell.color)).collect()
+    } else {
+        backend.snap(samples, palette)?
+    };
+    let mut image = RgbaImage::new(w, h);
+    for (px, value) in image.pixels_mut().zip(pixels) {
+        *px = value;
+    }
+    Ok(image)
 }
 
 /// Re-estimates every palette colour from its core cells (the four neighbours snap to
@@ -282,26 +308,40 @@ fn merge_distance(noise: f32) -> f32 {
 
 /// Drops a first or last column/row of cells that lies partly outside the input and
 /// is fully transparent: it is the canvas margin of a shifted upscale, not sprite.
-fn trim_empty_partial_cells(image: RgbaImage, mut grid: Grid, (w, h): (u32, u32)) -> (RgbaImage, Grid) {
-    let (cw, ch) = image.dimensions();
+fn trim_empty_partial_cells(image: RgbaImage, grid: Grid, input_size: (u32, u32)) -> (RgbaImage, Grid) {
+    let (mut images, grid) = trim_empty_partial_cells_of_all(vec![image], grid, input_size);
+    (images.remove(0), grid)
+}
+
+/// [`trim_empty_partial_cells`] for the frames of a clip on one grid: a column or
+/// row goes only when it is empty in every frame.
+pub(crate) fn trim_empty_partial_cells_of_all(
+    images: Vec<RgbaImage>,
+    mut grid: Grid,
+    (w, h): (u32, u32),
+) -> (Vec<RgbaImage>, Grid) {
+    let (cw, ch) = images[0].dimensions();
     let len = [w as f32, h as f32];
     let partial_first = |a: usize| grid.offset[a] < -0.01;
     let partial_last = |a: usize| grid.offset[a] + grid.cells[a] as f32 * grid.pixel_size[a] > len[a] + 0.01;
-    let column_empty = |x: u32| (0..ch).all(|y| image.get_pixel(x, y)[3] == 0);
-    let row_empty = |y: u32| (0..cw).all(|x| image.get_pixel(x, y)[3] == 0);
+    let column_empty = |x: u32| images.iter().all(|i| (0..ch).all(|y| i.get_pixel(x, y)[3] == 0));
+    let row_empty = |y: u32| images.iter().all(|i| (0..cw).all(|x| i.get_pixel(x, y)[3] == 0));
     let x0 = u32::from(cw > 1 && partial_first(0) && column_empty(0));
     let x1 = cw - u32::from(cw > x0 + 1 && partial_last(0) && column_empty(cw - 1));
     let y0 = u32::from(ch > 1 && partial_first(1) && row_empty(0));
     let y1 = ch - u32::from(ch > y0 + 1 && partial_last(1) && row_empty(ch - 1));
     if (x0, x1, y0, y1) == (0, cw, 0, ch) {
-        return (image, grid);
+        return (images, grid);
     }
     grid.offset = [
         grid.offset[0] + x0 as f32 * grid.pixel_size[0],
         grid.offset[1] + y0 as f32 * grid.pixel_size[1],
     ];
     grid.cells = [x1 - x0, y1 - y0];
-    let cropped = ::image::imageops::crop_imm(&image, x0, y0, x1 - x0, y1 - y0).to_image();
+    let cropped = images
+        .iter()
+        .map(|image| ::image::imageops::crop_imm(image, x0, y0, x1 - x0, y1 - y0).to_image())
+        .collect();
     (cropped, grid)
 }
 
@@ -313,7 +353,7 @@ const CLEAN_REPRODUCTION: f32 = 0.95;
 
 /// Looks like clean pixel art: at most 256 RGBA colours and a few alpha levels
 /// (stops reading at the 257th colour, so large generated images cost little).
-fn looks_clean(image: &RgbaImage) -> bool {
+pub(crate) fn looks_clean(image: &RgbaImage) -> bool {
     let mut colors = std::collections::HashSet::with_capacity(257);
     let mut alphas = [false; 256];
     for p in image.pixels() {

@@ -14,6 +14,7 @@ use spritedx_model::degrade::{fluid_clip, FluidClipOptions};
 use spritedx_model::holds::{choose_holds, HoldOptions, Signature};
 use spritedx_model::metrics::{score_keys, KeyScore};
 
+use super::motion::{score_motion, MotionScore, Restorer};
 use crate::clips::{timed_clip, TimedClip};
 use crate::dataset::{self, Split};
 use crate::{progress, CliError};
@@ -196,7 +197,14 @@ fn make_case(clip: &TimedClip, next: &TimedClip, variant: Variant, args: &EvalHo
     }
 }
 
-fn run_method(method: Method, case: &Case, args: &EvalHoldsArgs) -> (Vec<usize>, Option<Vec<usize>>) {
+/// Keys a method chose, with SpriteDX's cuts and kept frames (one per drawing).
+struct Chosen {
+    keys: Vec<usize>,
+    cuts: Option<Vec<usize>>,
+    drawings: Option<Vec<usize>>,
+}
+
+fn run_method(method: Method, case: &Case, args: &EvalHoldsArgs) -> Chosen {
     let mut options = HoldOptions {
         keep_extremes: !args.no_extremes,
         ..Default::default()
@@ -206,15 +214,31 @@ fn run_method(method: Method, case: &Case, args: &EvalHoldsArgs) -> (Vec<usize>,
     }
     match method {
         Method::SpriteDx => match choose_holds(&case.frames, args.fps, &options) {
-            Ok(holds) => (holds.keys, Some(holds.cuts)),
+            Ok(holds) => Chosen {
+                keys: holds.keys,
+                cuts: Some(holds.cuts),
+                drawings: Some(holds.drawings),
+            },
             Err(e) => {
                 eprintln!("holds failed: {e}");
-                (vec![0], Some(Vec::new()))
+                Chosen {
+                    keys: vec![0],
+                    cuts: Some(Vec::new()),
+                    drawings: None,
+                }
             }
         },
-        Method::EveryFrame => ((0..case.frames.len()).collect(), None),
-        Method::FixedTwos => ((0..case.frames.len()).step_by(2).collect(), None),
-        Method::FrameDifference => (frame_difference_keys(&case.frames), None),
+        Method::EveryFrame => baseline((0..case.frames.len()).collect()),
+        Method::FixedTwos => baseline((0..case.frames.len()).step_by(2).collect()),
+        Method::FrameDifference => baseline(frame_difference_keys(&case.frames)),
+    }
+}
+
+fn baseline(keys: Vec<usize>) -> Chosen {
+    Chosen {
+        keys,
+        cuts: None,
+        drawings: None,
     }
 }
 
@@ -286,6 +310,7 @@ pub fn run(args: EvalHoldsArgs) -> Result<ExitCode, CliError> {
     }
     let bar = progress::bar((clips.len() * Variant::ALL.len()) as u64, "holds");
     let mut rows = Vec::new();
+    let mut motion = Vec::new();
     for (i, clip) in clips.iter().enumerate() {
         let next = &clips[(i + 1) % clips.len()];
         for variant in Variant::ALL {
@@ -294,9 +319,16 @@ pub fn run(args: EvalHoldsArgs) -> Result<ExitCode, CliError> {
                 save_case(dir, clip, variant, &case)?;
             }
             for method in Method::ALL {
-                let (keys, cuts) = run_method(method, &case, &args);
+                let Chosen { keys, cuts, drawings } = run_method(method, &case, &args);
                 let score = score_keys(&keys, &case.keys, case.frames.len(), args.tolerance);
                 let cut_found = case.cut.zip(cuts).map(|(cut, cuts)| cuts.contains(&cut));
+                if let (Some(drawings), None) = (drawings, case.cut) {
+                    let kept: Vec<RgbaImage> = drawings.iter().map(|&d| case.frames[d].clone()).collect();
+                    let truth: Vec<&RgbaImage> = drawings.iter().map(|&d| true_drawing(clip, &case.keys, d)).collect();
+                    for restorer in Restorer::ALL {
+                        motion.push((variant, restorer, score_motion(restorer, &kept, &truth)));
+                    }
+                }
                 rows.push(Row {
                     clip: clip.name.clone(),
                     variant,
@@ -331,7 +363,7 @@ pub fn run(args: EvalHoldsArgs) -> Result<ExitCode, CliError> {
             r.score.hold_error
         );
     }
-    let table = table(&rows, &args, clips.len());
+    let table = table(&rows, &args, clips.len()) + &motion_table(&motion);
     for (name, text) in [("results.csv", csv), ("table.md", table.clone())] {
         let path = args.out.join(name);
         std::fs::write(&path, text).map_err(|e| CliError::Output {
@@ -354,6 +386,47 @@ pub fn run(args: EvalHoldsArgs) -> Result<ExitCode, CliError> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The drawing shown at `frame` of a fluid clip of `clip` whose drawings start at
+/// `keys` (repeated source frames are one drawing, as in the fluid clip).
+fn true_drawing<'a>(clip: &'a TimedClip, keys: &[usize], frame: usize) -> &'a RgbaImage {
+    let mut drawings: Vec<&RgbaImage> = clip.frames.iter().collect();
+    drawings.dedup_by(|a, b| a == b);
+    let index = keys.partition_point(|&k| k <= frame).saturating_sub(1);
+    drawings[index.min(drawings.len() - 1)]
+}
+
+fn motion_table(motion: &[(Variant, Restorer, MotionScore)]) -> String {
+    let mut out = String::from(
+        "
+Kept drawings restored (the drawings do not move: every move is the fluid clip's sub-pixel wobble)
+
+| clips | restored | frames | exact % | snapped % | spurious moves % | failed |
+|---|---|---:|---:|---:|---:|---:|
+",
+    );
+    for variant in [Variant::Fluid, Variant::Degraded] {
+        for restorer in Restorer::ALL {
+            let mut total = MotionScore::default();
+            motion
+                .iter()
+                .filter(|(v, r, _)| *v == variant && *r == restorer)
+                .for_each(|(_, _, s)| total += *s);
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {:.1} | {:.1} | {:.1} | {} |",
+                variant.name(),
+                restorer.name(),
+                total.frames,
+                total.exact_percent(),
+                total.snapped_percent(),
+                total.jump_percent(),
+                total.failed
+            );
+        }
+    }
+    out
 }
 
 fn table(rows: &[Row], args: &EvalHoldsArgs, clips: usize) -> String {
