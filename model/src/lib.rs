@@ -1,8 +1,9 @@
 //! # spritedx-model
 //!
 //! Everything in SpriteDX that is not Bevy: pixel-grid detection, palette
-//! extraction and snapping, the classical restoration pipeline, synthetic
-//! degradations used for training and evaluation, and quality metrics.
+//! extraction and snapping, the classical restoration pipeline, clips restored
+//! with one grid in whole-pixel motion ([`temporal`]), frame holds ([`holds`]),
+//! synthetic degradations used for training and evaluation, and quality metrics.
 //!
 //! The main entry point is [`restore::restore`]:
 //!

@@ -53,7 +53,8 @@ pub enum FrameSource {
 /// A processing step applied to the frames while loading, in order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ProcessingStep {
-    /// Restore every frame with one grid shared by the clip.
+    /// Restore the frames with one grid and one palette for the clip, the sprite
+    /// moving in whole pixels (`spritedx_model::temporal::restore_clip`).
     Restore(SpriteDxLoaderSettings),
     /// Keep only the drawings of a fluid clip (generated video) and hold each for as
     /// many frames as the clip shows it (`Holds(())` for automatic choices); the
