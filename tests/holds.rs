@@ -15,10 +15,34 @@ use support::*;
 /// The shipped CC0 walk cycle made fluid at 60 fps: held 2, 1, 3, 1 frames at 10 fps,
 /// every output frame a new picture (wobble, dissolves).
 fn fluid_walk() -> FluidClip {
-    let walk: Vec<RgbaImage> = (0..4)
+    fluid_clip(&walk(), &[2, 1, 3, 1], 10.0, &FluidClipOptions::default())
+}
+
+/// The four drawings of the shipped walk cycle.
+fn walk() -> Vec<RgbaImage> {
+    (0..4)
         .map(|i| load_image(shipped(&format!("anim/ninja_walk_right/frame_{i:02}.png"))).unwrap())
-        .collect();
-    fluid_clip(&walk, &[2, 1, 3, 1], 10.0, &FluidClipOptions::default())
+        .collect()
+}
+
+/// Runs `spritedx holds <dir>/fluid --fps 60 --json <dir>/holds.json --export
+/// <dir>/export` plus `extra` in-process; returns the path of the JSON.
+fn run_holds_cli(dir: &std::path::Path, extra: &[&str]) -> std::path::PathBuf {
+    let json = dir.join("holds.json");
+    let mut args: Vec<std::ffi::OsString> = vec![
+        "spritedx".into(),
+        "holds".into(),
+        dir.join("fluid").into_os_string(),
+        "--fps".into(),
+        "60".into(),
+        "--json".into(),
+        json.clone().into_os_string(),
+        "--export".into(),
+        dir.join("export").into_os_string(),
+    ];
+    args.extend(extra.iter().map(Into::into));
+    assert_eq!(spritedx_trainer::run(args), std::process::ExitCode::SUCCESS);
+    json
 }
 
 /// Writes the clip's frames as `fluid/frame_XXX.png`; returns their names.
@@ -98,19 +122,7 @@ fn the_cli_export_loads_with_the_holds_it_chose() {
     let dir = asset_dir("holds_export");
     let clip = fluid_walk();
     write_frames(&dir, &clip);
-    let json = dir.join("holds.json");
-    let code = spritedx_trainer::run([
-        "spritedx".into(),
-        "holds".into(),
-        dir.join("fluid").into_os_string(),
-        "--fps".into(),
-        "60".into(),
-        "--json".into(),
-        json.clone().into_os_string(),
-        "--export".into(),
-        dir.join("export").into_os_string(),
-    ]);
-    assert_eq!(code, std::process::ExitCode::SUCCESS);
+    let json = run_holds_cli(&dir, &[]);
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let holds: Vec<u64> = serde_json::from_value(report["holds"].clone()).unwrap();
     let keys: Vec<u64> = serde_json::from_value(report["keys"].clone()).unwrap();
@@ -131,29 +143,14 @@ fn the_restored_export_is_the_walk_cycle_on_whole_pixels() {
     let dir = asset_dir("holds_export_restored");
     let clip = fluid_walk();
     write_frames(&dir, &clip);
-    let code = spritedx_trainer::run([
-        "spritedx".into(),
-        "holds".into(),
-        dir.join("fluid").into_os_string(),
-        "--fps".into(),
-        "60".into(),
-        "--json".into(),
-        dir.join("holds.json").into_os_string(),
-        "--export".into(),
-        dir.join("export").into_os_string(),
-        "--restore".into(),
-    ]);
-    assert_eq!(code, std::process::ExitCode::SUCCESS);
-    let walk: Vec<RgbaImage> = (0..4)
-        .map(|i| load_image(shipped(&format!("anim/ninja_walk_right/frame_{i:02}.png"))).unwrap())
-        .collect();
+    run_holds_cli(&dir, &["--restore"]);
     // Frames 0 and 3 of the walk are one drawing apart from its neighbours, so the
     // fluid clip has four drawings: a, b, c, d as drawn.
     let exported: Vec<RgbaImage> = (0..4)
         .map(|i| load_image(dir.join(format!("export/frame_{i:02}.png"))).unwrap())
         .collect();
     let mut shifts = Vec::new();
-    for (restored, original) in exported.iter().zip(&walk) {
+    for (restored, original) in exported.iter().zip(&walk()) {
         assert_eq!(restored.dimensions(), exported[0].dimensions());
         let score = bevy_spritedx::model::metrics::accuracy(restored, original);
         assert!(score.snapped >= 0.9, "{score:?}");

@@ -399,16 +399,15 @@ fn reproduction(input: &RgbaImage, cells: &[CellSample], grid: &Grid) -> f32 {
 /// Already-clean art: the input itself, pixel size 1.
 fn unchanged(image: RgbaImage, start: Instant) -> Restored {
     let (w, h) = image.dimensions();
-    let palette = Palette::new(visible_colors(&image));
+    let palette = Palette::new(visible_colors([&image]));
     Restored::new(image, Grid::identity(w, h), palette, "unchanged", start)
 }
 
-/// Distinct colours among the non-transparent pixels, sorted.
-fn visible_colors(image: &RgbaImage) -> Vec<[u8; 3]> {
-    let mut seen: Vec<[u8; 3]> = image
-        .pixels()
-        .filter(|p| p[3] > 0)
-        .map(|p| [p[0], p[1], p[2]])
+/// Distinct colours among the non-transparent pixels of `images`, sorted.
+pub(crate) fn visible_colors<'a>(images: impl IntoIterator<Item = &'a RgbaImage>) -> Vec<[u8; 3]> {
+    let mut seen: Vec<[u8; 3]> = images
+        .into_iter()
+        .flat_map(|image| image.pixels().filter(|p| p[3] > 0).map(|p| [p[0], p[1], p[2]]))
         .collect();
     seen.sort_unstable();
     seen.dedup();
@@ -417,5 +416,5 @@ fn visible_colors(image: &RgbaImage) -> Vec<[u8; 3]> {
 
 /// Number of distinct colours among the non-transparent pixels.
 pub fn count_colors(image: &RgbaImage) -> usize {
-    visible_colors(image).len()
+    visible_colors([image]).len()
 }

@@ -18,8 +18,8 @@ use crate::error::{Result, SpriteDxError};
 use crate::grid::{detect_grid, detect_shared_grid, fit_phase, Grid};
 use crate::palette::Palette;
 use crate::restore::{
-    apply_key_color, cell_palette, draw_cells, looks_clean, trim_empty_partial_cells_of_all, CellBackend, CellSample,
-    CpuCells, RestoreMode, RestoreOptions, RestoreReport,
+    apply_key_color, cell_palette, draw_cells, looks_clean, trim_empty_partial_cells_of_all, visible_colors,
+    CellBackend, CellSample, CpuCells, RestoreMode, RestoreOptions, RestoreReport,
 };
 
 /// A restored clip: every frame on one canvas of the clip's cells.
@@ -186,17 +186,6 @@ fn central_phase(phases: &mut [f32], pitch: f32) -> f32 {
 /// `value` wrapped into `[-period / 2, period / 2)`.
 fn wrap_half(value: f32, period: f32) -> f32 {
     (value + period * 0.5).rem_euclid(period) - period * 0.5
-}
-
-/// Distinct visible colours over all frames, sorted.
-fn visible_colors(frames: &[RgbaImage]) -> Vec<[u8; 3]> {
-    let mut seen: Vec<[u8; 3]> = frames
-        .iter()
-        .flat_map(|f| f.pixels().filter(|p| p[3] > 0).map(|p| [p[0], p[1], p[2]]))
-        .collect();
-    seen.sort_unstable();
-    seen.dedup();
-    seen
 }
 
 /// Already-clean frames: themselves, pixel size 1.

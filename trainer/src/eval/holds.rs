@@ -324,7 +324,7 @@ pub fn run(args: EvalHoldsArgs) -> Result<ExitCode, CliError> {
                 let cut_found = case.cut.zip(cuts).map(|(cut, cuts)| cuts.contains(&cut));
                 if let (Some(drawings), None) = (drawings, case.cut) {
                     let kept: Vec<RgbaImage> = drawings.iter().map(|&d| case.frames[d].clone()).collect();
-                    let truth: Vec<&RgbaImage> = drawings.iter().map(|&d| true_drawing(clip, &case.keys, d)).collect();
+                    let truth = true_drawings(clip, &case.keys, &drawings);
                     for restorer in Restorer::ALL {
                         motion.push((variant, restorer, score_motion(restorer, &kept, &truth)));
                     }
@@ -388,13 +388,18 @@ pub fn run(args: EvalHoldsArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The drawing shown at `frame` of a fluid clip of `clip` whose drawings start at
-/// `keys` (repeated source frames are one drawing, as in the fluid clip).
-fn true_drawing<'a>(clip: &'a TimedClip, keys: &[usize], frame: usize) -> &'a RgbaImage {
+/// The drawing shown at each of `frames` of a fluid clip of `clip` whose drawings
+/// start at `keys` (repeated source frames are one drawing, as in the fluid clip).
+fn true_drawings<'a>(clip: &'a TimedClip, keys: &[usize], frames: &[usize]) -> Vec<&'a RgbaImage> {
     let mut drawings: Vec<&RgbaImage> = clip.frames.iter().collect();
     drawings.dedup_by(|a, b| a == b);
-    let index = keys.partition_point(|&k| k <= frame).saturating_sub(1);
-    drawings[index.min(drawings.len() - 1)]
+    frames
+        .iter()
+        .map(|&frame| {
+            let index = keys.partition_point(|&k| k <= frame).saturating_sub(1);
+            drawings[index.min(drawings.len() - 1)]
+        })
+        .collect()
 }
 
 fn motion_table(motion: &[(Variant, Restorer, MotionScore)]) -> String {
