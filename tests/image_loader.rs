@@ -141,3 +141,32 @@ fn bad_input_fails_the_load_with_a_clear_error() {
         assert!(error.to_lowercase().contains(expected), "{file}: {error}");
     }
 }
+
+#[test]
+fn meta_mode_learned_runs_the_shipped_network() {
+    let dir = asset_dir("meta_learned");
+    let demo = std::fs::read(shipped("demo/dragon_ai.png")).unwrap();
+    write(&dir, "dragon_ai.sdx.png", &demo);
+    write(&dir, "dragon_ai.sdx.png.meta", loader_meta("mode: Some(Learned)"));
+    let mut app = app(&dir, Duration::from_millis(16));
+    let server = app.world().resource::<AssetServer>().clone();
+    let image: Handle<Image> = server.load("dragon_ai.sdx.png");
+    let report: Handle<SpriteDxReport> = server.load("dragon_ai.sdx.png#report");
+    assert!(wait_for(&mut app, image.id()).is_loaded());
+    wait_for(&mut app, report.id());
+
+    let options = RestoreOptions {
+        mode: RestoreMode::Learned,
+        ..Default::default()
+    };
+    let expected = restore(
+        &load_image_from_memory(&demo, ImageLimits::default()).unwrap(),
+        &options,
+    )
+    .unwrap();
+    assert_eq!(expected.report.mode, "learned");
+    let loaded = image_to_rgba(app.world().resource::<Assets<Image>>().get(&image).unwrap()).unwrap();
+    assert_eq!(loaded, expected.image, "the loader gives the model's learned result");
+    let reports = app.world().resource::<Assets<SpriteDxReport>>();
+    assert_eq!(reports.get(&report).unwrap().report.mode, "learned");
+}

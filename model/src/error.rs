@@ -69,6 +69,10 @@ pub enum SpriteDxError {
         found: [u32; 2],
     },
     /// A palette file could not be parsed.
+    /// Network weights that cannot be used (wrong format or shapes, NaN values).
+    #[error("model weights: {0}")]
+    Model(String),
+
     #[error("palette file {path}: {message}")]
     PaletteFile {
         /// The palette file.

@@ -3,7 +3,8 @@
 //! Everything in SpriteDX that is not Bevy: pixel-grid detection, palette
 //! extraction and snapping, the classical restoration pipeline, clips restored
 //! with one grid in whole-pixel motion ([`temporal`]), frame holds ([`holds`]),
-//! synthetic degradations used for training and evaluation, and quality metrics.
+//! synthetic degradations used for training and evaluation, quality metrics, and the
+//! learned restorer ([`restore::learned`], burn) with its shipped weights ([`weights`]).
 //!
 //! The main entry point is [`restore::restore`]:
 //!
@@ -29,6 +30,7 @@ pub mod metrics;
 pub mod palette;
 pub mod restore;
 pub mod temporal;
+pub mod weights;
 
 pub use error::SpriteDxError;
 

@@ -10,9 +10,11 @@ mod degrade_cmd;
 mod eval;
 mod holds_cmd;
 mod inputs;
+mod plot;
 mod progress;
 mod restore_cmd;
 mod sheet;
+mod train;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -39,6 +41,15 @@ enum Command {
     /// Score a model on a dataset.
     #[command(subcommand)]
     Eval(EvalCommand),
+    /// Train a learned model.
+    #[command(subcommand)]
+    Train(TrainCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum TrainCommand {
+    /// Train the learned restorer on degradations made on the fly.
+    Restore(train::restore::TrainRestoreArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -77,6 +88,7 @@ where
         Command::Eval(EvalCommand::Restore(args)) => eval::restore::run(args),
         Command::Eval(EvalCommand::Score(args)) => eval::score::run(args),
         Command::Eval(EvalCommand::Holds(args)) => eval::holds::run(args),
+        Command::Train(TrainCommand::Restore(args)) => train::restore::run(args),
     };
     match result {
         Ok(code) => code,

@@ -24,6 +24,16 @@ pub enum ModeArg {
     Learned,
 }
 
+impl From<ModeArg> for RestoreMode {
+    fn from(mode: ModeArg) -> Self {
+        match mode {
+            ModeArg::Auto => RestoreMode::Auto,
+            ModeArg::Classical => RestoreMode::Classical,
+            ModeArg::Learned => RestoreMode::Learned,
+        }
+    }
+}
+
 /// Arguments of `spritedx restore`.
 #[derive(Args, Debug)]
 pub struct RestoreArgs {
@@ -83,11 +93,7 @@ impl RestoreArgs {
                 max_colors: self.max_colors,
             },
             key_color: self.key_color.map_or(KeyColor::Auto, KeyColor::Color),
-            mode: match self.mode {
-                ModeArg::Auto => RestoreMode::Auto,
-                ModeArg::Classical => RestoreMode::Classical,
-                ModeArg::Learned => RestoreMode::Learned,
-            },
+            mode: self.mode.into(),
             ..Default::default()
         })
     }

@@ -7,6 +7,7 @@
 
 mod cells;
 mod key;
+pub mod learned;
 
 use std::time::Instant;
 
@@ -26,12 +27,13 @@ pub use key::{apply_key_color, KeyColor};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RestoreMode {
-    /// The best available: classical until learned weights are shipped.
+    /// The best available for the input (today: the classical pipeline, which the
+    /// learned restorer does not beat yet; see the README's tables).
     #[default]
     Auto,
     /// The classical pipeline only.
     Classical,
-    /// The learned restorer (not part of this build yet).
+    /// The learned restorer ([`learned`]) with the shipped default weights.
     Learned,
 }
 
@@ -67,11 +69,6 @@ pub struct RestoreOptions {
 impl RestoreOptions {
     /// Rejects options no restoration can follow (an unavailable mode, no colours).
     pub fn check(&self) -> Result<()> {
-        if self.mode == RestoreMode::Learned {
-            return Err(SpriteDxError::InvalidOption(
-                "the learned restorer is not available in this build; use --mode classical or auto".into(),
-            ));
-        }
         if let Some(0) = self.palette.max_colors {
             return Err(SpriteDxError::InvalidOption("max colours must be at least 1".into()));
         }
@@ -151,7 +148,11 @@ impl CellBackend for CpuCells {
 }
 
 /// [`restore`] with the per-cell work done by `backend` (e.g. the plugin's GPU path).
+/// The learned mode runs the learned restorer on the CPU whatever the backend.
 pub fn restore_with(input: &RgbaImage, options: &RestoreOptions, backend: &dyn CellBackend) -> Result<Restored> {
+    if options.mode == RestoreMode::Learned {
+        return learned::restore_with_default_weights(input, options);
+    }
     let start = Instant::now();
     options.limits.check(input.width(), input.height())?;
     options.check()?;
@@ -308,7 +309,7 @@ fn merge_distance(noise: f32) -> f32 {
 
 /// Drops a first or last column/row of cells that lies partly outside the input and
 /// is fully transparent: it is the canvas margin of a shifted upscale, not sprite.
-fn trim_empty_partial_cells(image: RgbaImage, grid: Grid, input_size: (u32, u32)) -> (RgbaImage, Grid) {
+pub(crate) fn trim_empty_partial_cells(image: RgbaImage, grid: Grid, input_size: (u32, u32)) -> (RgbaImage, Grid) {
     let (mut images, grid) = trim_empty_partial_cells_of_all(vec![image], grid, input_size);
     (images.remove(0), grid)
 }

@@ -16,6 +16,7 @@ use spritedx_model::prelude::*;
 
 use crate::dataset::{self, Split};
 use crate::degrade_cmd::parse_presets;
+use crate::restore_cmd::ModeArg;
 use crate::{progress, sheet, CliError};
 
 /// Arguments of `spritedx eval restore`.
@@ -33,6 +34,9 @@ pub struct EvalRestoreArgs {
     /// Use at most this many sprites (evenly spread over the split); 0 = all.
     #[arg(long, default_value_t = 0)]
     pub limit: usize,
+    /// Restorer to score.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub mode: ModeArg,
     /// Seed of the degradations.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -68,7 +72,15 @@ struct Case {
     images: Option<[RgbaImage; 2]>,
 }
 
-fn run_case(file: &Path, clean: &RgbaImage, preset: Preset, seed: u64, keep_images: bool, save: Option<&Path>) -> Case {
+fn run_case(
+    file: &Path,
+    clean: &RgbaImage,
+    preset: Preset,
+    mode: RestoreMode,
+    seed: u64,
+    keep_images: bool,
+    save: Option<&Path>,
+) -> Case {
     let d = degrade(clean, preset, seed ^ dataset::name_hash(file));
     if let Some(dir) = save {
         let path = dir.join(dataset::degraded_file_name(file, preset));
@@ -77,7 +89,11 @@ fn run_case(file: &Path, clean: &RgbaImage, preset: Preset, seed: u64, keep_imag
         }
     }
     let start = Instant::now();
-    let result = restore(&d.image, &RestoreOptions::default());
+    let options = RestoreOptions {
+        mode,
+        ..Default::default()
+    };
+    let result = restore(&d.image, &options);
     let ms = start.elapsed().as_secs_f64() * 1e3;
     let (w, h) = clean.dimensions();
     let mut case = Case {
@@ -197,7 +213,7 @@ pub fn run(args: EvalRestoreArgs) -> Result<ExitCode, CliError> {
                     Ok(clean) => {
                         let save = args.save_degraded.as_deref();
                         let on_sheet = sheet_files.contains(&f);
-                        let case = run_case(&files[f], &clean, preset, args.seed, on_sheet, save);
+                        let case = run_case(&files[f], &clean, preset, args.mode.into(), args.seed, on_sheet, save);
                         cases.lock().unwrap().push(case);
                     }
                     Err(e) => load_errors.lock().unwrap().push(format!("{}: {e}", files[f].display())),

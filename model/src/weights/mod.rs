@@ -1,0 +1,102 @@
+//! Network weights: the shipped defaults, loading from files or bytes, validation.
+//!
+//! Weights are burn records in named MessagePack at half precision
+//! ([`NamedMpkBytesRecorder`]): burn's own format, self-describing (a file for another
+//! network fails to load instead of loading garbage), and half the size of f32.
+//! Every load checks each tensor's shape against the configured network and rejects
+//! NaN or infinite values with a typed error.
+
+use std::path::Path;
+
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::prelude::*;
+use burn::record::{HalfPrecisionSettings, NamedMpkBytesRecorder, Recorder};
+
+use crate::error::{Result, SpriteDxError};
+use crate::restore::learned::{Restorer, RestorerConfig};
+
+/// The shipped default restorer weights (trained by `spritedx train restore`).
+pub const DEFAULT_RESTORER: &[u8] = include_bytes!("../../../assets/models/restorer.mpk");
+
+/// The recorder every weights file is written and read with.
+pub type WeightsRecorder = NamedMpkBytesRecorder<HalfPrecisionSettings>;
+
+/// The default restorer on `device`, with the shipped weights.
+pub fn default_restorer<B: Backend>(device: &B::Device) -> Result<Restorer<B>> {
+    restorer_from_bytes(DEFAULT_RESTORER, "the shipped default weights", device)
+}
+
+/// A restorer with the weights in `path` (written by `spritedx train restore`).
+pub fn load_restorer<B: Backend>(path: &Path, device: &B::Device) -> Result<Restorer<B>> {
+    let bytes = std::fs::read(path).map_err(|source| SpriteDxError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    restorer_from_bytes(&bytes, &path.display().to_string(), device)
+}
+
+/// A restorer with weights decoded from `bytes` (`source` names them in errors).
+pub fn restorer_from_bytes<B: Backend>(bytes: &[u8], source: &str, device: &B::Device) -> Result<Restorer<B>> {
+    let fresh = RestorerConfig::new().init::<B>(device);
+    let expected = shapes(&fresh);
+    let record = WeightsRecorder::default()
+        .load(bytes.to_vec(), device)
+        .map_err(|e| invalid(source, format!("not restorer weights ({e})")))?;
+    let model = fresh.load_record(record);
+    let found = shapes(&model);
+    if found != expected {
+        return Err(invalid(
+            source,
+            format!("tensor shapes {found:?} do not match the network's {expected:?}"),
+        ));
+    }
+    let mut finite = FiniteCheck { seen: 0, bad: None };
+    model.visit(&mut finite);
+    if let Some(at) = finite.bad {
+        return Err(invalid(source, format!("parameter {at} holds NaN or infinite values")));
+    }
+    Ok(model)
+}
+
+/// The weights of `model` as bytes, in the format [`restorer_from_bytes`] reads.
+pub fn restorer_to_bytes<B: Backend>(model: &Restorer<B>) -> Result<Vec<u8>> {
+    WeightsRecorder::default()
+        .record(model.clone().into_record(), ())
+        .map_err(|e| SpriteDxError::Model(format!("cannot encode weights: {e}")))
+}
+
+fn invalid(source: &str, message: String) -> SpriteDxError {
+    SpriteDxError::Model(format!("{source}: {message}"))
+}
+
+/// The shape of every float parameter, in visiting order.
+fn shapes<B: Backend>(model: &Restorer<B>) -> Vec<Vec<usize>> {
+    struct Shapes(Vec<Vec<usize>>);
+    impl<B: Backend> ModuleVisitor<B> for Shapes {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
+            self.0.push(param.val().dims().to_vec());
+        }
+    }
+    let mut s = Shapes(Vec::new());
+    model.visit(&mut s);
+    s.0
+}
+
+/// Finds the first parameter (by visiting order) with a NaN or infinite value.
+struct FiniteCheck {
+    seen: usize,
+    bad: Option<usize>,
+}
+
+impl<B: Backend> ModuleVisitor<B> for FiniteCheck {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
+        if self.bad.is_none() {
+            let values = param.val().into_data().convert::<f32>();
+            let ok = values.as_slice::<f32>().is_ok_and(|v| v.iter().all(|x| x.is_finite()));
+            if !ok {
+                self.bad = Some(self.seen);
+            }
+        }
+        self.seen += 1;
+    }
+}

@@ -1,0 +1,3 @@
+//! `spritedx train ...`: training runs of the learned models.
+
+pub mod restore;

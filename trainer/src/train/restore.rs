@@ -1,0 +1,265 @@
+//! `spritedx train restore`: trains the learned restorer on degradations made on the
+//! fly from clean sprites (every preset, random grids and crops), on the CPU
+//! (burn-ndarray). Writes `metrics.csv`, `curve.png`, `checkpoint.mpk` and
+//! `state.json` (for `--resume`) to the run directory, and the final weights to `--export`.
+
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use burn::backend::{Autodiff, Flex};
+use burn::module::AutodiffModule;
+use burn::optim::{AdamConfig, GradientsParams, Optimizer};
+use burn::prelude::*;
+use clap::Args;
+use image::RgbaImage;
+use serde::{Deserialize, Serialize};
+use spritedx_model::prelude::load_image;
+use spritedx_model::restore::learned::data::{batch, make_example, RestoreExample};
+use spritedx_model::restore::learned::training::{restore_loss, LossConfig};
+use spritedx_model::restore::learned::{Restorer, RestorerConfig};
+use spritedx_model::weights::{restorer_from_bytes, restorer_to_bytes};
+
+use crate::dataset::{self, Split};
+use crate::{plot, progress, CliError};
+
+type TrainBackend = Autodiff<Flex>;
+
+/// Arguments of `spritedx train restore`.
+#[derive(Args, Debug)]
+pub struct TrainRestoreArgs {
+    /// Directory of clean 1:1 sprites (the dev split is used; one file in ten of it
+    /// is held out for validation; the test split is never seen).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Run directory: metrics.csv, curve.png, checkpoint.mpk, state.json.
+    #[arg(long, default_value = "runs/train-restore")]
+    pub out: PathBuf,
+    /// Optimisation steps in all (a resumed run continues up to this count).
+    #[arg(long, default_value_t = 2000)]
+    pub steps: usize,
+    /// Examples per batch.
+    #[arg(long, default_value_t = 8)]
+    pub batch: usize,
+    /// Crop size in cells (even).
+    #[arg(long, default_value_t = 24)]
+    pub crop: usize,
+    /// Adam learning rate.
+    #[arg(long, default_value_t = 2e-3)]
+    pub lr: f64,
+    /// Seed of the initial weights, the sprite order and the degradations.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Validate (and checkpoint) every this many steps.
+    #[arg(long, default_value_t = 100)]
+    pub every: usize,
+    /// Continue from the run directory's checkpoint.
+    #[arg(long)]
+    pub resume: bool,
+    /// Also write the final weights here (e.g. assets/models/restorer.mpk).
+    #[arg(long)]
+    pub export: Option<PathBuf>,
+}
+
+/// What a run directory remembers between resumes.
+#[derive(Debug, Serialize, Deserialize)]
+struct RunState {
+    step: usize,
+    seed: u64,
+}
+
+/// One row of metrics.csv.
+struct Metrics {
+    step: usize,
+    loss: f32,
+    palette: f32,
+    l1: f32,
+    edge: f32,
+    alpha: f32,
+    accuracy: f32,
+    val_loss: f32,
+    val_accuracy: f32,
+}
+
+/// Runs `spritedx train restore`.
+pub fn run(args: TrainRestoreArgs) -> Result<ExitCode, CliError> {
+    if args.crop == 0 || !args.crop.is_multiple_of(2) || args.batch == 0 {
+        return Err(CliError::Usage(
+            "--crop must be even and positive, --batch positive".into(),
+        ));
+    }
+    let (train, val) = sprites(&args.data)?;
+    fs::create_dir_all(&args.out).map_err(|e| output_error(&args.out, e))?;
+    let device = Default::default();
+    let config = RestorerConfig::new();
+    TrainBackend::seed(&device, args.seed);
+    let (mut model, start): (Restorer<TrainBackend>, usize) = if args.resume {
+        let bytes = fs::read(args.out.join("checkpoint.mpk")).map_err(|e| output_error(&args.out, e))?;
+        let state: RunState =
+            serde_json::from_str(&fs::read_to_string(args.out.join("state.json")).unwrap_or_default())
+                .map_err(|e| CliError::Usage(format!("cannot resume: state.json: {e}")))?;
+        (restorer_from_bytes(&bytes, "checkpoint.mpk", &device)?, state.step)
+    } else {
+        (config.init(&device), 0)
+    };
+    let mut optim = AdamConfig::new().init::<TrainBackend, Restorer<TrainBackend>>();
+    let weights = LossConfig::new();
+    let val_examples: Vec<RestoreExample> = val
+        .iter()
+        .enumerate()
+        .map(|(i, s)| make_example(s, args.crop, args.seed ^ 0xdead_beef ^ i as u64))
+        .collect();
+    let metrics_path = args.out.join("metrics.csv");
+    let mut csv = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&metrics_path)
+        .map_err(|e| output_error(&metrics_path, e))?;
+    if start == 0 {
+        csv.set_len(0).ok();
+        writeln!(csv, "step,loss,palette,l1,edge,alpha,accuracy,val_loss,val_accuracy").ok();
+    }
+    let bar = progress::bar(args.steps.saturating_sub(start) as u64, "train");
+    let mut window: Vec<[f32; 6]> = Vec::new();
+    for step in start..args.steps {
+        let examples: Vec<RestoreExample> = (0..args.batch)
+            .map(|i| {
+                let seed = args
+                    .seed
+                    .wrapping_mul(0x9E37_79B9)
+                    .wrapping_add((step * args.batch + i) as u64);
+                make_example(
+                    &train[(seed as usize).wrapping_mul(2_654_435_761) % train.len()],
+                    args.crop,
+                    seed,
+                )
+            })
+            .collect();
+        let b = batch::<TrainBackend>(&examples, &device);
+        let loss = restore_loss(&model, &b, &weights);
+        window.push(
+            [
+                &loss.total,
+                &loss.palette,
+                &loss.l1,
+                &loss.edge,
+                &loss.alpha,
+                &loss.accuracy,
+            ]
+            .map(scalar),
+        );
+        let grads = GradientsParams::from_grads(loss.total.backward(), &model);
+        let lr = learning_rate(args.lr, step, args.steps);
+        model = optim.step(lr, model, grads);
+        bar.inc(1);
+        if (step + 1) % args.every == 0 || step + 1 == args.steps {
+            let (val_loss, val_accuracy) = validate(&model.valid(), &val_examples, &weights);
+            let mean = |k: usize| window.iter().map(|w| w[k]).sum::<f32>() / window.len().max(1) as f32;
+            let m = Metrics {
+                step: step + 1,
+                loss: mean(0),
+                palette: mean(1),
+                l1: mean(2),
+                edge: mean(3),
+                alpha: mean(4),
+                accuracy: mean(5),
+                val_loss,
+                val_accuracy,
+            };
+            window.clear();
+            writeln!(
+                csv,
+                "{},{:.5},{:.5},{:.5},{:.5},{:.5},{:.4},{:.5},{:.4}",
+                m.step, m.loss, m.palette, m.l1, m.edge, m.alpha, m.accuracy, m.val_loss, m.val_accuracy
+            )
+            .map_err(|e| output_error(&metrics_path, e))?;
+            bar.set_message(format!("loss {:.3} val acc {:.3}", m.loss, m.val_accuracy));
+            save(&args.out.join("checkpoint.mpk"), &model)?;
+            let state = serde_json::to_string(&RunState {
+                step: step + 1,
+                seed: args.seed,
+            })
+            .unwrap_or_default();
+            fs::write(args.out.join("state.json"), state).map_err(|e| output_error(&args.out, e))?;
+            plot::curves_from_csv(
+                &metrics_path,
+                &args.out.join("curve.png"),
+                &["loss", "val_loss", "val_accuracy"],
+            )?;
+        }
+    }
+    bar.finish();
+    if let Some(path) = &args.export {
+        save(path, &model)?;
+    }
+    println!(
+        "trained {} steps; weights in {}{}",
+        args.steps,
+        args.out.join("checkpoint.mpk").display(),
+        args.export
+            .as_ref()
+            .map(|p| format!(" and {}", p.display()))
+            .unwrap_or_default()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Cosine decay from `base` to a tenth of it.
+fn learning_rate(base: f64, step: usize, steps: usize) -> f64 {
+    let t = step as f64 / steps.max(1) as f64;
+    base * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * t).cos()))
+}
+
+fn validate(model: &Restorer<Flex>, examples: &[RestoreExample], weights: &LossConfig) -> (f32, f32) {
+    let device = Default::default();
+    let (mut loss, mut accuracy) = (0.0, 0.0);
+    for chunk in examples.chunks(8) {
+        let b = batch::<Flex>(chunk, &device);
+        let l = restore_loss(model, &b, weights);
+        loss += scalar(&l.total) * chunk.len() as f32;
+        accuracy += scalar(&l.accuracy) * chunk.len() as f32;
+    }
+    let n = examples.len().max(1) as f32;
+    (loss / n, accuracy / n)
+}
+
+fn scalar<B: Backend>(t: &Tensor<B, 1>) -> f32 {
+    t.clone().into_scalar().elem::<f32>()
+}
+
+fn save<B: Backend>(path: &Path, model: &Restorer<B>) -> Result<(), CliError> {
+    let bytes = restorer_to_bytes(model)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir).map_err(|e| output_error(dir, e))?;
+    }
+    fs::write(path, bytes).map_err(|e| output_error(path, e))
+}
+
+/// The dev split's sprites: (training, validation = one file in ten).
+fn sprites(dir: &Path) -> Result<(Vec<RgbaImage>, Vec<RgbaImage>), CliError> {
+    let files = dataset::files(dir, Split::Dev)?;
+    let (mut train, mut val) = (Vec::new(), Vec::new());
+    for (i, f) in files.iter().enumerate() {
+        let image = load_image(f).map_err(CliError::Model)?;
+        if i % 10 == 0 {
+            val.push(image);
+        } else {
+            train.push(image);
+        }
+    }
+    if train.is_empty() || val.is_empty() {
+        return Err(CliError::Input {
+            path: dir.to_path_buf(),
+            message: "needs at least 2 sprites in the dev split".into(),
+        });
+    }
+    Ok((train, val))
+}
+
+fn output_error(path: &Path, e: impl std::fmt::Display) -> CliError {
+    CliError::Output {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
