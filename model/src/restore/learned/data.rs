@@ -138,24 +138,14 @@ pub struct RestoreExample {
     pub target_alpha: Vec<f32>,
 }
 
-/// The presets training draws from (every degradation; `clean` is not a training case).
-pub const TRAINING_PRESETS: [Preset; 8] = [
-    Preset::Nearest,
-    Preset::Bicubic,
-    Preset::NonInteger,
-    Preset::Bilinear,
-    Preset::Jpeg,
-    Preset::GammaDither,
-    Preset::SoftAlpha,
-    Preset::Large,
-];
-
 /// Degrades `clean` with a random preset, samples a `crop x crop` cell window on the
 /// true grid (its phase jittered by up to a tenth of a cell, as detection would be)
 /// and builds the targets. `crop` must be even.
 pub fn make_example(clean: &RgbaImage, crop: usize, seed: u64) -> RestoreExample {
     let mut rng = SmallRng::seed_from_u64(seed);
-    let preset = TRAINING_PRESETS[rng.random_range(0..TRAINING_PRESETS.len())];
+    // Every degradation; `clean` (the last preset) is not a training case.
+    let degradations = &Preset::ALL[..Preset::ALL.len() - 1];
+    let preset = degradations[rng.random_range(0..degradations.len())];
     let degraded = degrade(clean, preset, rng.random());
     let s = degraded.scale;
     let jitter = [rng.random_range(-0.1..0.1) * s, rng.random_range(-0.1..0.1) * s];

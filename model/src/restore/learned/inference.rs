@@ -46,9 +46,7 @@ pub fn restore_learned<B: Backend>(
 ) -> Result<Restored> {
     let start = Instant::now();
     options.limits.check(input.width(), input.height())?;
-    if let Some(0) = options.palette.max_colors {
-        return Err(SpriteDxError::InvalidOption("max colours must be at least 1".into()));
-    }
+    options.check()?;
     let keyed = apply_key_color(input, options.key_color);
     if keyed.pixels().all(|p| p[3] == 0) {
         return Err(SpriteDxError::FullyTransparent);
