@@ -24,16 +24,21 @@ pub use cells::{interior_ranges, noise_level, sample_cells, CellSample, CellSamp
 pub use key::{apply_key_color, KeyColor};
 
 /// Which restorer runs.
+///
+/// In `.meta`/RON files it is written like Bevy's own enums (`Learned`); the
+/// lower-case names of the command line and reports (`learned`) are accepted too.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
 pub enum RestoreMode {
     /// The best available for the input (today: the classical pipeline, which the
     /// learned restorer does not beat yet; see the README's tables).
     #[default]
+    #[serde(alias = "auto")]
     Auto,
     /// The classical pipeline only.
+    #[serde(alias = "classical")]
     Classical,
     /// The learned restorer ([`learned`]) with the shipped default weights.
+    #[serde(alias = "learned")]
     Learned,
 }
 
