@@ -29,6 +29,30 @@ const MAX_SCORED_ROWS: usize = 96;
 const RESIDUAL_BUDGET: usize = 1024;
 /// Fewest rows a residual reads (when there are that many).
 const MIN_RESIDUAL_ROWS: usize = 12;
+/// Rows x width one linear residual evaluation may read.
+const LINEAR_BUDGET: usize = 4 * 1024;
+/// Phases tried per cell when fitting a linear grid.
+const LINEAR_PHASES: usize = 8;
+/// A multiple of the pitch whose linear residual is at most this factor higher...
+const LINEAR_RATIO: f32 = 1.1;
+/// ... plus this replaces it (a bilinear upscale read at a fraction of its pitch).
+const LINEAR_SLACK: f32 = 0.002;
+/// A multiple is refined when its coarse linear residual is at most this factor
+/// above the chosen pitch's (plus [`LINEAR_SLACK`]).
+const LINEAR_PROMISING: f32 = 3.0;
+/// A fraction of the pitch replaces it when it leaves this many times less linear
+/// residual.
+const LINEAR_FRACTION_GAIN: f32 = 4.0;
+/// Largest linear residual of the chosen pitch for which its multiples are tried:
+/// above it the image is not piecewise linear (not a bilinear upscale).
+const LINEAR_SMOOTH: f32 = 0.01;
+/// Fewest cells a multiple must leave along the axis.
+const LINEAR_MIN_CELLS: f32 = 4.0;
+/// A whole or half pitch replaces a linear grid when its linear residual is at
+/// most this factor higher...
+const LINEAR_SIMPLE_RATIO: f32 = 1.02;
+/// ... plus this.
+const LINEAR_SIMPLE_SLACK: f32 = 0.0;
 /// Spectral peaks taken from each profile.
 const PEAKS_PER_PROFILE: usize = 5;
 /// Candidate pitches scored for coherence (the spectrally most prominent).
@@ -73,6 +97,9 @@ pub struct Candidate {
     pub r: f32,
     /// Whitened spectral peak height at this pitch.
     pub prominence: f32,
+    /// Share of the linear residual that this phase removes against the
+    /// half-cell-shifted one (filled in only by [`AxisAnalysis::with_smooth_evidence`]).
+    pub smooth_gain: f32,
     /// Cells along the axis.
     cells: f32,
 }
@@ -88,7 +115,7 @@ impl Candidate {
     /// periodic but only weakly phase-sensitive).
     pub fn confidence(&self) -> f32 {
         let spectral = ((self.prominence - 1.5) / 3.0).clamp(0.0, 1.0);
-        self.gain.max(spectral)
+        self.gain.max(spectral).max(self.smooth_gain)
     }
 }
 
@@ -296,7 +323,160 @@ impl AxisAnalysis {
                 best = s;
             }
         }
+        if let Some((linear, r)) = self.linear_multiple(best) {
+            return Some(self.simplest_linear(linear, r));
+        }
         Some(self.simplest(best))
+    }
+
+    /// The best phase of pitch `p` for the linear residual, and that residual.
+    fn linear_fit(&self, p: f32, start: f32) -> (f32, f32) {
+        (0..LINEAR_PHASES)
+            .map(|i| {
+                let o = start + p * i as f32 / LINEAR_PHASES as f32;
+                (o.rem_euclid(p), self.coherence.linear_residual(p, o) as f32)
+            })
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .unwrap_or((start, 1.0))
+    }
+
+    /// Joint local search of pitch and phase minimising the linear residual, from
+    /// the best of [`LINEAR_PHASES`] phases of `p`: returns pitch, phase, residual.
+    fn linear_refine(&self, p: f32, start: f32) -> (f32, f32, f32) {
+        let (o, r) = self.linear_fit(p, start);
+        let (mut p, mut o, mut r) = (p, o, r);
+        for rel in [0.004f32, 0.001] {
+            for _ in 0..4 {
+                let mut improved = false;
+                for (dp, d_o) in [
+                    (0.0, 4.0),
+                    (0.0, -4.0),
+                    (1.0, 0.0),
+                    (-1.0, 0.0),
+                    (1.0, 4.0),
+                    (-1.0, -4.0),
+                ] {
+                    let (np, no) = (p * (1.0 + dp * rel), o + d_o * rel * p);
+                    if !(MIN_PIXEL_SIZE..=self.max_pitch()).contains(&np) {
+                        continue;
+                    }
+                    let nr = self.coherence.linear_residual(np, no) as f32;
+                    if nr < r {
+                        (p, o, r) = (np, no.rem_euclid(np), nr);
+                        improved = true;
+                    }
+                }
+                if !improved {
+                    break;
+                }
+            }
+        }
+        (p, o, r)
+    }
+
+    /// A bilinear upscale is piecewise linear between the true cell centres: cell
+    /// means fit a half or a third of its pitch far better (the kinks at the centres
+    /// become cell edges), so the search above lands on a fraction of it. Redrawn
+    /// linearly from its cell centres, the true pitch fits as well as the fraction.
+    /// The other way round, a smooth image read at a multiple of its pitch is
+    /// redrawn far better from the centres of a fraction. Returns the smooth grid
+    /// and its linear residual, or `None` where `best` stands.
+    fn linear_multiple(&self, best: Candidate) -> Option<(Candidate, f32)> {
+        let (_, own) = self.linear_fit(best.pitch, best.offset);
+        let accept = |p: f32, o: f32, r: f32| {
+            let c = self.smooth_candidate(p, o, r);
+            (c.confidence() >= MIN_CONFIDENCE).then_some((c, r))
+        };
+        if own > LINEAR_SMOOTH {
+            // Sharp input at its true pitch has flat cells (a small `best.r`): only a
+            // grid that neither cell means nor interpolation explain yields.
+            if best.r <= LINEAR_SMOOTH {
+                return None;
+            }
+            for m in [2u8, 3] {
+                let q = best.pitch / m as f32;
+                if q < MIN_PIXEL_SIZE || self.linear_fit(q, best.offset).1 > LINEAR_SMOOTH * LINEAR_PROMISING {
+                    continue;
+                }
+                let (p, o, r) = self.linear_refine(q, best.offset);
+                if r <= LINEAR_SMOOTH && r * LINEAR_FRACTION_GAIN <= own.min(best.r) {
+                    if let Some(found) = accept(p, o, r) {
+                        return Some(found);
+                    }
+                }
+            }
+            return None;
+        }
+        for m in [3u8, 2] {
+            let q = best.pitch * m as f32;
+            if q > self.max_pitch() || q * LINEAR_MIN_CELLS > self.width as f32 {
+                continue;
+            }
+            let refined = self.carrier(q).refine_pitch(q);
+            let pitches = if (refined / q - 1.0).abs() > 1e-3 {
+                vec![refined, q]
+            } else {
+                vec![q]
+            };
+            for p in pitches {
+                // Refining is the expensive part: only where the coarse phases come close.
+                if self.linear_fit(p, best.offset).1 > own * LINEAR_PROMISING + LINEAR_SLACK {
+                    continue;
+                }
+                let (p, o, r) = self.linear_refine(p, best.offset);
+                if r <= own * LINEAR_RATIO + LINEAR_SLACK {
+                    if let Some(found) = accept(p, o, r) {
+                        return Some(found);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// The candidate of pitch `p` and phase `o` with its linear residual `r` and the
+    /// smooth gain over the half-cell-shifted centres.
+    fn smooth_candidate(&self, p: f32, o: f32, r: f32) -> Candidate {
+        let shifted = self.coherence.linear_residual(p, o + p * 0.5) as f32;
+        Candidate {
+            prominence: self.prominence(p),
+            smooth_gain: if shifted > 0.0 {
+                (1.0 - r / shifted).max(0.0)
+            } else {
+                0.0
+            },
+            ..self.coherence.candidate(p, o, self.coherence.residual(p, o))
+        }
+    }
+
+    /// A candidate too weak on cell means alone, checked as a smooth (bilinear or
+    /// bicubic) upscale: the cell means of such input barely depend on the phase, but
+    /// redrawing it from the true cell centres leaves almost nothing while the
+    /// half-cell-shifted centres miss every kink. Returns the candidate with that
+    /// evidence (and the phase it prefers) where the input is smooth.
+    pub fn with_smooth_evidence(&self, c: Candidate) -> Candidate {
+        let (p, o, r) = self.linear_refine(c.pitch, c.offset);
+        if r > LINEAR_SMOOTH || (p / c.pitch - 1.0).abs() > 0.02 {
+            return c;
+        }
+        self.smooth_candidate(p, o, r)
+    }
+
+    /// [`Self::simplest`] for a grid found by its linear residual `r`.
+    fn simplest_linear(&self, best: Candidate, r: f32) -> Candidate {
+        for simple in [best.pitch.round(), (best.pitch * 2.0).round() / 2.0] {
+            if simple < MIN_PIXEL_SIZE || (simple / best.pitch - 1.0).abs() > 0.04 || simple == best.pitch {
+                continue;
+            }
+            let (o, rs) = self.linear_fit(simple, best.offset);
+            if rs <= r * LINEAR_SIMPLE_RATIO + LINEAR_SIMPLE_SLACK {
+                return Candidate {
+                    prominence: self.prominence(simple),
+                    ..self.coherence.candidate(simple, o, self.coherence.residual(simple, o))
+                };
+            }
+        }
+        best
     }
 
     /// How unequal the profile energy is on even and odd grid lines, 0..1 (the larger
@@ -551,6 +731,7 @@ impl Coherence {
             gain: gain as f32,
             r: r as f32,
             prominence: 0.0,
+            smooth_gain: 0.0,
             cells: self.width as f32 / p,
         }
     }
@@ -566,6 +747,76 @@ impl Coherence {
         let r = self.compute_residual(p, o);
         self.memo.borrow_mut().insert(key, r);
         r
+    }
+
+    /// Share of the variance left after redrawing each row from the values at the
+    /// cell centres (pitch `p`, phase `o`) by linear or Catmull-Rom interpolation,
+    /// whichever fits better: about 0 for a bilinear or bicubic upscale on its true
+    /// grid, which leaves ramps inside every cell that the cell means of
+    /// [`Self::residual`] cannot explain.
+    fn linear_residual(&self, p: f32, o: f32) -> f64 {
+        let rows = (LINEAR_BUDGET / self.width.max(1))
+            .max(MIN_RESIDUAL_ROWS)
+            .min(self.rows.len().max(1));
+        let stride = self.rows.len().div_ceil(rows).max(1);
+        let o = o.rem_euclid(p);
+        // Knot j sits on the centre of cell j: o + p / 2 + j p (pixel x spans [x, x + 1)).
+        let first_knot = o + p * 0.5 - p * ((o + p * 0.5) / p).floor();
+        let knots: Vec<f32> = (0..)
+            .map(|j| first_knot + j as f32 * p)
+            .take_while(|&k| k < self.width as f32)
+            .collect();
+        if knots.len() < 4 {
+            return 1.0;
+        }
+        // Only the pixels between the second and the second-last knot, where both
+        // interpolations have their neighbours: beyond them the row runs into the
+        // image border, which no grid explains.
+        let (lo, hi) = (knots[1], knots[knots.len() - 2]);
+        let inside = (lo.ceil() as usize)..(hi.floor() as usize).min(self.width);
+        let share = inside.len() as f64 / self.width as f64;
+        let mut values = vec![[0.0f64; 4]; knots.len()];
+        let (mut linear, mut cubic, mut total) = (0.0f64, 0.0f64, 0.0f64);
+        for (row, row_total) in self.rows.iter().zip(&self.row_totals).step_by(stride) {
+            let pixel = |x: usize, c: usize| row[x + 1][c] - row[x][c];
+            // The row's value at a continuous position (linear between pixel centres).
+            let at = |t: f32, c: usize| {
+                let u = (t - 0.5).clamp(0.0, (self.width - 1) as f32);
+                let i = (u.floor() as usize).min(self.width.saturating_sub(2));
+                let f = (u - i as f32) as f64;
+                pixel(i, c) * (1.0 - f) + pixel((i + 1).min(self.width - 1), c) * f
+            };
+            for (v, &k) in values.iter_mut().zip(&knots) {
+                *v = [0, 1, 2, 3].map(|c| at(k, c));
+            }
+            total += row_total * share;
+            let mut j = 1;
+            for x in inside.clone() {
+                let t = x as f32 + 0.5;
+                while j + 3 < knots.len() && t > knots[j + 1] {
+                    j += 1;
+                }
+                let f = ((t - knots[j]) / p).clamp(0.0, 1.0) as f64;
+                let (f2, f3) = (f * f, f * f * f);
+                for c in 0..4 {
+                    let (v0, v1, v2, v3) = (values[j - 1][c], values[j][c], values[j + 1][c], values[j + 2][c]);
+                    let straight = v1 * (1.0 - f) + v2 * f;
+                    let curved = 0.5
+                        * (2.0 * v1
+                            + (v2 - v0) * f
+                            + (2.0 * v0 - 5.0 * v1 + 4.0 * v2 - v3) * f2
+                            + (3.0 * (v1 - v2) + v3 - v0) * f3);
+                    let y = pixel(x, c);
+                    linear += (y - straight) * (y - straight);
+                    cubic += (y - curved) * (y - curved);
+                }
+            }
+        }
+        if total > 0.0 {
+            linear.min(cubic) / total
+        } else {
+            0.0
+        }
     }
 
     /// [`Self::residual`] without the memo; `o` is in `[0, p)`.

@@ -155,6 +155,14 @@ pub fn detect_shared_grid(images: &[RgbaImage], hints: &GridHints) -> Result<Gri
         (None, Some(by)) => (x.fit_fixed(by.pitch), by),
         (None, None) => return Err(no_grid("x", 0.0)),
     };
+    let rescue = |analysis: &AxisAnalysis, c: Candidate| {
+        if c.confidence() < MIN_CONFIDENCE {
+            analysis.with_smooth_evidence(c)
+        } else {
+            c
+        }
+    };
+    let (bx, by) = (rescue(&x, bx), rescue(&y, by));
     for (axis, c) in [("x", &bx), ("y", &by)] {
         if c.confidence() < MIN_CONFIDENCE {
             return Err(no_grid(axis, c.confidence()));
