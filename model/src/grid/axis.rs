@@ -29,8 +29,10 @@ const MAX_SCORED_ROWS: usize = 96;
 const RESIDUAL_BUDGET: usize = 1024;
 /// Fewest rows a residual reads (when there are that many).
 const MIN_RESIDUAL_ROWS: usize = 12;
-/// Rows x width one linear residual evaluation may read.
-const LINEAR_BUDGET: usize = 4 * 1024;
+/// Rows one linear residual evaluation reads (spread over the rows with content).
+const LINEAR_ROWS: usize = 16;
+/// Pixels one linear residual evaluation scores (wide rows are sampled).
+const LINEAR_BUDGET: usize = 2048;
 /// Phases tried per cell when fitting a linear grid.
 const LINEAR_PHASES: usize = 8;
 /// A multiple of the pitch whose linear residual is at most this factor higher...
@@ -344,9 +346,15 @@ impl AxisAnalysis {
     /// the best of [`LINEAR_PHASES`] phases of `p`: returns pitch, phase, residual.
     fn linear_refine(&self, p: f32, start: f32) -> (f32, f32, f32) {
         let (o, r) = self.linear_fit(p, start);
+        self.linear_refine_from(p, o, r)
+    }
+
+    /// Joint local search of pitch and phase minimising the linear residual from
+    /// pitch `p`, phase `o` and its residual `r`.
+    fn linear_refine_from(&self, p: f32, o: f32, r: f32) -> (f32, f32, f32) {
         let (mut p, mut o, mut r) = (p, o, r);
-        for rel in [0.004f32, 0.001] {
-            for _ in 0..4 {
+        for (rel, rounds) in [(0.004f32, 3), (0.001, 2)] {
+            for _ in 0..rounds {
                 let mut improved = false;
                 for (dp, d_o) in [
                     (0.0, 4.0),
@@ -395,10 +403,14 @@ impl AxisAnalysis {
             }
             for m in [2u8, 3] {
                 let q = best.pitch / m as f32;
-                if q < MIN_PIXEL_SIZE || self.linear_fit(q, best.offset).1 > LINEAR_SMOOTH * LINEAR_PROMISING {
+                if q < MIN_PIXEL_SIZE {
                     continue;
                 }
-                let (p, o, r) = self.linear_refine(q, best.offset);
+                let (o, r) = self.linear_fit(q, best.offset);
+                if r > LINEAR_SMOOTH * LINEAR_PROMISING {
+                    continue;
+                }
+                let (p, o, r) = self.linear_refine_from(q, o, r);
                 if r <= LINEAR_SMOOTH && r * LINEAR_FRACTION_GAIN <= own.min(best.r) {
                     if let Some(found) = accept(p, o, r) {
                         return Some(found);
@@ -418,16 +430,24 @@ impl AxisAnalysis {
             } else {
                 vec![q]
             };
-            for p in pitches {
-                // Refining is the expensive part: only where the coarse phases come close.
-                if self.linear_fit(p, best.offset).1 > own * LINEAR_PROMISING + LINEAR_SLACK {
-                    continue;
-                }
-                let (p, o, r) = self.linear_refine(p, best.offset);
-                if r <= own * LINEAR_RATIO + LINEAR_SLACK {
-                    if let Some(found) = accept(p, o, r) {
-                        return Some(found);
-                    }
+            let Some((p, o, r)) = pitches
+                .into_iter()
+                .map(|p| {
+                    let (o, r) = self.linear_fit(p, best.offset);
+                    (p, o, r)
+                })
+                .min_by(|a, b| a.2.total_cmp(&b.2))
+            else {
+                continue;
+            };
+            // Refining is the expensive part: only where the coarse phases come close.
+            if r > own * LINEAR_PROMISING + LINEAR_SLACK {
+                continue;
+            }
+            let (p, o, r) = self.linear_refine_from(p, o, r);
+            if r <= own * LINEAR_RATIO + LINEAR_SLACK {
+                if let Some(found) = accept(p, o, r) {
+                    return Some(found);
                 }
             }
         }
@@ -755,10 +775,10 @@ impl Coherence {
     /// grid, which leaves ramps inside every cell that the cell means of
     /// [`Self::residual`] cannot explain.
     fn linear_residual(&self, p: f32, o: f32) -> f64 {
-        let rows = (LINEAR_BUDGET / self.width.max(1))
-            .max(MIN_RESIDUAL_ROWS)
-            .min(self.rows.len().max(1));
+        let rows = LINEAR_ROWS.min(self.rows.len().max(1));
         let stride = self.rows.len().div_ceil(rows).max(1);
+        // Every `step`-th pixel of a row is scored (the knots still read every pixel).
+        let step = (self.width * rows).div_ceil(LINEAR_BUDGET).max(1);
         let o = o.rem_euclid(p);
         // Knot j sits on the centre of cell j: o + p / 2 + j p (pixel x spans [x, x + 1)).
         let first_knot = o + p * 0.5 - p * ((o + p * 0.5) / p).floor();
@@ -773,7 +793,7 @@ impl Coherence {
         // interpolations have their neighbours: beyond them the row runs into the
         // image border, which no grid explains.
         let (lo, hi) = (knots[1], knots[knots.len() - 2]);
-        let inside = (lo.ceil() as usize)..(hi.floor() as usize).min(self.width);
+        let inside = ((lo.ceil() as usize)..(hi.floor() as usize).min(self.width)).step_by(step);
         let share = inside.len() as f64 / self.width as f64;
         let mut values = vec![[0.0f64; 4]; knots.len()];
         let (mut linear, mut cubic, mut total) = (0.0f64, 0.0f64, 0.0f64);
@@ -797,15 +817,18 @@ impl Coherence {
                     j += 1;
                 }
                 let f = ((t - knots[j]) / p).clamp(0.0, 1.0) as f64;
+                // Catmull-Rom weights of the four knots around the pixel.
                 let (f2, f3) = (f * f, f * f * f);
-                for c in 0..4 {
-                    let (v0, v1, v2, v3) = (values[j - 1][c], values[j][c], values[j + 1][c], values[j + 2][c]);
+                let w = [
+                    0.5 * (-f + 2.0 * f2 - f3),
+                    0.5 * (2.0 - 5.0 * f2 + 3.0 * f3),
+                    0.5 * (f + 4.0 * f2 - 3.0 * f3),
+                    0.5 * (f3 - f2),
+                ];
+                let (k0, k1, k2, k3) = (&values[j - 1], &values[j], &values[j + 1], &values[j + 2]);
+                for (c, (((v0, v1), v2), v3)) in k0.iter().zip(k1).zip(k2).zip(k3).enumerate() {
                     let straight = v1 * (1.0 - f) + v2 * f;
-                    let curved = 0.5
-                        * (2.0 * v1
-                            + (v2 - v0) * f
-                            + (2.0 * v0 - 5.0 * v1 + 4.0 * v2 - v3) * f2
-                            + (3.0 * (v1 - v2) + v3 - v0) * f3);
+                    let curved = w[0] * v0 + w[1] * v1 + w[2] * v2 + w[3] * v3;
                     let y = pixel(x, c);
                     linear += (y - straight) * (y - straight);
                     cubic += (y - curved) * (y - curved);

@@ -16,7 +16,16 @@
 //! 4. ranks candidates by gain plus prominence, then settles multiples and divisors:
 //!    a larger pitch that fits as well wins, a subdivision that leaves half the
 //!    residual wins, and a pitch whose even and odd grid lines carry very unequal edge
-//!    energy is half the true one.
+//!    energy is half the true one;
+//! 5. checks for a smooth upscale: a bilinear or bicubic upscale is piecewise linear
+//!    or cubic between its true cell centres, so cell means fit a half or a third of
+//!    its pitch better than the pitch itself. Each row is redrawn from the values at
+//!    the cell centres (linear or Catmull-Rom, whichever fits); where the chosen pitch
+//!    redraws the image almost exactly, a multiple that redraws it as well wins, and
+//!    where it does not but a fraction does (and cell means leave much of the image
+//!    unexplained too), the fraction wins. A candidate too weak on cell means alone
+//!    takes its confidence from the same redrawing against the half-cell-shifted
+//!    centres.
 //!
 //! Both axes are then reconciled on the assumption of square pixels. When no
 //! candidate is coherent enough, a typed [`SpriteDxError::NoGridFound`] carries the
