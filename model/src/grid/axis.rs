@@ -342,16 +342,9 @@ impl AxisAnalysis {
             .unwrap_or((start, 1.0))
     }
 
-    /// Joint local search of pitch and phase minimising the linear residual, from
-    /// the best of [`LINEAR_PHASES`] phases of `p`: returns pitch, phase, residual.
-    fn linear_refine(&self, p: f32, start: f32) -> (f32, f32, f32) {
-        let (o, r) = self.linear_fit(p, start);
-        self.linear_refine_from(p, o, r)
-    }
-
     /// Joint local search of pitch and phase minimising the linear residual from
     /// pitch `p`, phase `o` and its residual `r`.
-    fn linear_refine_from(&self, p: f32, o: f32, r: f32) -> (f32, f32, f32) {
+    fn linear_refine(&self, p: f32, o: f32, r: f32) -> (f32, f32, f32) {
         let (mut p, mut o, mut r) = (p, o, r);
         for (rel, rounds) in [(0.004f32, 3), (0.001, 2)] {
             for _ in 0..rounds {
@@ -410,7 +403,7 @@ impl AxisAnalysis {
                 if r > LINEAR_SMOOTH * LINEAR_PROMISING {
                     continue;
                 }
-                let (p, o, r) = self.linear_refine_from(q, o, r);
+                let (p, o, r) = self.linear_refine(q, o, r);
                 if r <= LINEAR_SMOOTH && r * LINEAR_FRACTION_GAIN <= own.min(best.r) {
                     if let Some(found) = accept(p, o, r) {
                         return Some(found);
@@ -444,7 +437,7 @@ impl AxisAnalysis {
             if r > own * LINEAR_PROMISING + LINEAR_SLACK {
                 continue;
             }
-            let (p, o, r) = self.linear_refine_from(p, o, r);
+            let (p, o, r) = self.linear_refine(p, o, r);
             if r <= own * LINEAR_RATIO + LINEAR_SLACK {
                 if let Some(found) = accept(p, o, r) {
                     return Some(found);
@@ -475,7 +468,11 @@ impl AxisAnalysis {
     /// half-cell-shifted centres miss every kink. Returns the candidate with that
     /// evidence (and the phase it prefers) where the input is smooth.
     pub fn with_smooth_evidence(&self, c: Candidate) -> Candidate {
-        let (p, o, r) = self.linear_refine(c.pitch, c.offset);
+        let (o, r) = self.linear_fit(c.pitch, c.offset);
+        if r > LINEAR_SMOOTH * LINEAR_PROMISING {
+            return c;
+        }
+        let (p, o, r) = self.linear_refine(c.pitch, o, r);
         if r > LINEAR_SMOOTH || (p / c.pitch - 1.0).abs() > 0.02 {
             return c;
         }
