@@ -51,10 +51,8 @@ const LINEAR_SMOOTH: f32 = 0.01;
 /// Fewest cells a multiple must leave along the axis.
 const LINEAR_MIN_CELLS: f32 = 4.0;
 /// A whole or half pitch replaces a linear grid when its linear residual is at
-/// most this factor higher...
+/// most this factor higher.
 const LINEAR_SIMPLE_RATIO: f32 = 1.02;
-/// ... plus this.
-const LINEAR_SIMPLE_SLACK: f32 = 0.0;
 /// Spectral peaks taken from each profile.
 const PEAKS_PER_PROFILE: usize = 5;
 /// Candidate pitches scored for coherence (the spectrally most prominent).
@@ -100,7 +98,8 @@ pub struct Candidate {
     /// Whitened spectral peak height at this pitch.
     pub prominence: f32,
     /// Share of the linear residual that this phase removes against the
-    /// half-cell-shifted one (filled in only by [`AxisAnalysis::with_smooth_evidence`]).
+    /// half-cell-shifted one (filled in only for grids checked as smooth upscales,
+    /// 0 otherwise).
     pub smooth_gain: f32,
     /// Cells along the axis.
     cells: f32,
@@ -486,7 +485,7 @@ impl AxisAnalysis {
                 continue;
             }
             let (o, rs) = self.linear_fit(simple, best.offset);
-            if rs <= r * LINEAR_SIMPLE_RATIO + LINEAR_SIMPLE_SLACK {
+            if rs <= r * LINEAR_SIMPLE_RATIO {
                 return Candidate {
                     prominence: self.prominence(simple),
                     ..self.coherence.candidate(simple, o, self.coherence.residual(simple, o))
