@@ -152,6 +152,18 @@ impl CellBackend for CpuCells {
     }
 }
 
+/// The input checked against the limits and options, its key colour made
+/// transparent; a typed error for a fully transparent result. Every restorer starts here.
+pub(crate) fn checked_and_keyed(input: &RgbaImage, options: &RestoreOptions) -> Result<RgbaImage> {
+    options.limits.check(input.width(), input.height())?;
+    options.check()?;
+    let keyed = apply_key_color(input, options.key_color);
+    if keyed.pixels().all(|p| p[3] == 0) {
+        return Err(SpriteDxError::FullyTransparent);
+    }
+    Ok(keyed)
+}
+
 /// [`restore`] with the per-cell work done by `backend` (e.g. the plugin's GPU path).
 /// The learned mode runs the learned restorer on the CPU whatever the backend.
 pub fn restore_with(input: &RgbaImage, options: &RestoreOptions, backend: &dyn CellBackend) -> Result<Restored> {
@@ -159,12 +171,7 @@ pub fn restore_with(input: &RgbaImage, options: &RestoreOptions, backend: &dyn C
         return learned::restore_with_default_weights(input, options);
     }
     let start = Instant::now();
-    options.limits.check(input.width(), input.height())?;
-    options.check()?;
-    let keyed = apply_key_color(input, options.key_color);
-    if keyed.pixels().all(|p| p[3] == 0) {
-        return Err(SpriteDxError::FullyTransparent);
-    }
+    let keyed = checked_and_keyed(input, options)?;
     let hinted = options.hints != GridHints::default();
     let clean_looking = !hinted && looks_clean(&keyed);
     let grid = match detect_grid(&keyed, &options.hints) {

@@ -11,7 +11,7 @@ use super::model::Restorer;
 use crate::error::{Result, SpriteDxError};
 use crate::grid::detect_grid;
 use crate::palette::Palette;
-use crate::restore::{apply_key_color, looks_clean, trim_empty_partial_cells, RestoreMode, RestoreOptions, Restored};
+use crate::restore::{checked_and_keyed, looks_clean, trim_empty_partial_cells, RestoreMode, RestoreOptions, Restored};
 
 /// The CPU backend the shipped restorer runs on: burn's Flex backend (its
 /// convolutions run as GEMM; burn-ndarray's transposed convolution, which training
@@ -45,12 +45,7 @@ pub fn restore_learned<B: Backend>(
     model: &Restorer<B>,
 ) -> Result<Restored> {
     let start = Instant::now();
-    options.limits.check(input.width(), input.height())?;
-    options.check()?;
-    let keyed = apply_key_color(input, options.key_color);
-    if keyed.pixels().all(|p| p[3] == 0) {
-        return Err(SpriteDxError::FullyTransparent);
-    }
+    let keyed = checked_and_keyed(input, options)?;
     if looks_clean(&keyed) {
         // Clean art and sharp (nearest) upscales: the classical pipeline is exact there.
         let classical = RestoreOptions {
