@@ -16,7 +16,8 @@
 //!   as the `report` label; `*.sdx.ron` files load as [`asset::SpriteDxAnimation`]s.
 //! - **Run time**: [`jobs::SpriteDxJobs`] restores images made while the game runs on
 //!   the async compute pool.
-//! - **Playback**: [`animation::SpriteDxPlayer`] plays an animation with its holds.
+//! - **Playback**: [`animation::SpriteDxPlayer`] plays an animation with its holds and
+//!   the in-betweens an `InBetweens` step drew (the shipped LayeredInterpolator).
 //! - **Inspector** (feature `inspector`): `inspector::SpriteDxInspectorPlugin`, a
 //!   bevy_egui window with before/after, grid, palette, report, hold timeline and
 //!   live settings.
@@ -39,7 +40,7 @@ pub use spritedx_model as model;
 
 /// Everything needed to use the plugin, in one import.
 pub mod prelude {
-    pub use crate::animation::{AnimationFinished, FrameChanged, Repeat, SpriteDxPlayer};
+    pub use crate::animation::{AnimationFinished, FrameChanged, InBetweenOptions, Repeat, SpriteDxPlayer};
     pub use crate::asset::{SpriteDxAnimation, SpriteDxLoaderSettings, SpriteDxReport};
     pub use crate::error::SpriteDxLoadError;
     #[cfg(feature = "inspector")]

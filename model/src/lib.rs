@@ -3,8 +3,9 @@
 //! Everything in SpriteDX that is not Bevy: pixel-grid detection, palette
 //! extraction and snapping, the classical restoration pipeline, clips restored
 //! with one grid in whole-pixel motion ([`temporal`]), frame holds ([`holds`]),
-//! synthetic degradations used for training and evaluation, quality metrics, and the
-//! learned restorer ([`restore::learned`], burn) with its shipped weights ([`weights`]).
+//! synthetic degradations used for training and evaluation, quality metrics, the
+//! learned restorer ([`restore::learned`], burn) and the frame interpolator
+//! ([`interp`], burn) with their shipped weights ([`weights`]).
 //!
 //! The main entry point is [`restore::restore`]:
 //!
@@ -26,6 +27,7 @@ pub mod error;
 pub mod grid;
 pub mod holds;
 pub mod image;
+pub mod interp;
 pub mod metrics;
 pub mod palette;
 pub mod restore;

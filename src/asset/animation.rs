@@ -26,6 +26,7 @@ use super::convert::rgba_to_image;
 use super::dependency::read_relative;
 use super::image_loader::SpriteDxLoaderSettings;
 use super::report::SpriteDxReport;
+use crate::animation::{add_in_betweens, InBetweenOptions};
 use crate::error::SpriteDxLoadError;
 
 /// Where the frames of an animation come from (paths relative to the `.sdx.ron` file).
@@ -60,6 +61,10 @@ pub enum ProcessingStep {
     /// many frames as the clip shows it (`Holds(())` for automatic choices); the
     /// animation's `holds` must then be left out.
     Holds(HoldOptions),
+    /// Draw in-between frames between consecutive drawings with the shipped
+    /// LayeredInterpolator, up to a target frame rate (after `Holds`, or with `holds`
+    /// given); a scene cut is left as a hold.
+    InBetweens(InBetweenOptions),
 }
 
 /// The contents of a `*.sdx.ron` file.
@@ -84,6 +89,8 @@ pub struct AnimationFrame {
     pub index: usize,
     /// How long the frame is shown.
     pub duration: Duration,
+    /// The frame was drawn by the interpolator (an `InBetweens` step).
+    pub in_between: bool,
 }
 
 /// A loaded animation: the frames packed into one atlas image, and their durations.
@@ -175,6 +182,8 @@ pub async fn build_animation(
     let mut frames = read_frames(&description.frames, defaults.limits, context).await?;
     let mut report = None;
     let mut chosen_holds = None;
+    // Per-frame durations once an InBetweens step has set them (and which frames it drew).
+    let mut timing: Option<Vec<(Duration, bool)>> = None;
     for step in &description.steps {
         match step {
             ProcessingStep::Restore(settings) => {
@@ -191,39 +200,42 @@ pub async fn build_animation(
                 frames = restored.frames;
             }
             ProcessingStep::Holds(options) => {
-                if description.holds.is_some() || chosen_holds.is_some() {
+                if description.holds.is_some() || chosen_holds.is_some() || timing.is_some() {
                     return Err(SpriteDxLoadError::InvalidAnimation(
-                        "holds are both given and chosen by a Holds step: keep one".into(),
+                        "holds are both given and chosen by a Holds step (or chosen after in-betweens): keep one"
+                            .into(),
                     ));
                 }
                 let holds = choose_holds(&frames, description.fps, options)?;
                 frames = holds.drawings.iter().map(|&d| frames[d].clone()).collect();
                 chosen_holds = Some(holds.holds.iter().map(|&h| h as u32).collect::<Vec<u32>>());
             }
+            ProcessingStep::InBetweens(options) => {
+                let durations: Vec<Duration> = match &timing {
+                    Some(timing) => timing.iter().map(|&(d, _)| d).collect(),
+                    None => frame_durations(description, chosen_holds.as_ref(), frames.len())?,
+                };
+                let timed = add_in_betweens(&frames, &durations, options)?;
+                timing = Some(timed.iter().map(|f| (f.duration, f.in_between)).collect());
+                frames = timed.into_iter().map(|f| f.image).collect();
+            }
         }
     }
-    let holds = match chosen_holds.as_ref().or(description.holds.as_ref()) {
-        Some(holds) if holds.len() != frames.len() => {
-            return Err(SpriteDxLoadError::InvalidAnimation(format!(
-                "{} holds for {} frames",
-                holds.len(),
-                frames.len()
-            )))
-        }
-        Some(holds) if holds.contains(&0) => {
-            return Err(SpriteDxLoadError::InvalidAnimation("a hold of 0 frames".into()))
-        }
-        Some(holds) => holds.clone(),
-        None => vec![1; frames.len()],
+    let timing = match timing {
+        Some(timing) => timing,
+        None => frame_durations(description, chosen_holds.as_ref(), frames.len())?
+            .into_iter()
+            .map(|d| (d, false))
+            .collect(),
     };
     let (atlas, layout) = pack(&frames);
-    let frame_time = 1.0 / description.fps as f64;
-    let frames = holds
-        .iter()
+    let frames = timing
+        .into_iter()
         .enumerate()
-        .map(|(index, &hold)| AnimationFrame {
+        .map(|(index, (duration, in_between))| AnimationFrame {
             index,
-            duration: Duration::from_secs_f64(frame_time * hold as f64),
+            duration,
+            in_between,
         })
         .collect();
     Ok(BuiltAnimation {
@@ -232,6 +244,34 @@ pub async fn build_animation(
         frames,
         report,
     })
+}
+
+/// Durations of `count` frames from the holds (chosen by a step, else given, else 1
+/// each) at the animation's frame rate.
+fn frame_durations(
+    description: &AnimationDescription,
+    chosen_holds: Option<&Vec<u32>>,
+    count: usize,
+) -> Result<Vec<Duration>, SpriteDxLoadError> {
+    let holds = match chosen_holds.or(description.holds.as_ref()) {
+        Some(holds) if holds.len() != count => {
+            return Err(SpriteDxLoadError::InvalidAnimation(format!(
+                "{} holds for {} frames",
+                holds.len(),
+                count
+            )))
+        }
+        Some(holds) if holds.contains(&0) => {
+            return Err(SpriteDxLoadError::InvalidAnimation("a hold of 0 frames".into()))
+        }
+        Some(holds) => holds.clone(),
+        None => vec![1; count],
+    };
+    let frame_time = 1.0 / description.fps as f64;
+    Ok(holds
+        .iter()
+        .map(|&hold| Duration::from_secs_f64(frame_time * hold as f64))
+        .collect())
 }
 
 /// Reads and decodes one image the animation refers to.

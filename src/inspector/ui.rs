@@ -511,6 +511,7 @@ mod tests {
                 .map(|(index, ms)| AnimationFrame {
                     index,
                     duration: Duration::from_millis(*ms),
+                    in_between: false,
                 })
                 .collect::<Vec<_>>()
                 .into_boxed_slice(),

@@ -10,6 +10,8 @@ mod degrade_cmd;
 mod eval;
 mod holds_cmd;
 mod inputs;
+mod interp_data;
+mod interpolate_cmd;
 mod plot;
 mod progress;
 mod restore_cmd;
@@ -36,6 +38,8 @@ enum Command {
     Restore(restore_cmd::RestoreArgs),
     /// Choose the drawings of a fluid clip and how long to hold each.
     Holds(holds_cmd::HoldsArgs),
+    /// The frame between two frames (a scene cut gives a hold, never a blend).
+    Interpolate(interpolate_cmd::InterpolateArgs),
     /// Corrupt clean sprites with a degradation preset (seeded), for tests and evaluation.
     Degrade(degrade_cmd::DegradeArgs),
     /// Score a model on a dataset.
@@ -50,6 +54,8 @@ enum Command {
 enum TrainCommand {
     /// Train the learned restorer on degradations made on the fly.
     Restore(train::restore::TrainRestoreArgs),
+    /// Train the LayeredInterpolator on drawing triplets, layered shots and cuts.
+    Interp(train::interp::TrainInterpArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -60,6 +66,8 @@ enum EvalCommand {
     Score(eval::score::EvalScoreArgs),
     /// Make fluid clips from hand-timed ones and recover their keys and holds.
     Holds(eval::holds::EvalHoldsArgs),
+    /// In-between frames against the true ones: triplets, layered shots, cuts.
+    Interp(eval::interp::EvalInterpArgs),
 }
 
 /// Runs the command line `args` (the first item is the program name), printing
@@ -85,10 +93,13 @@ where
         Command::Restore(args) => restore_cmd::run(args),
         Command::Degrade(args) => degrade_cmd::run(args),
         Command::Holds(args) => holds_cmd::run(args),
+        Command::Interpolate(args) => interpolate_cmd::run(args),
         Command::Eval(EvalCommand::Restore(args)) => eval::restore::run(args),
         Command::Eval(EvalCommand::Score(args)) => eval::score::run(args),
         Command::Eval(EvalCommand::Holds(args)) => eval::holds::run(args),
+        Command::Eval(EvalCommand::Interp(args)) => eval::interp::run(args),
         Command::Train(TrainCommand::Restore(args)) => train::restore::run(args),
+        Command::Train(TrainCommand::Interp(args)) => train::interp::run(args),
     };
     match result {
         Ok(code) => code,

@@ -164,3 +164,45 @@ fn degrade_then_eval_write_their_outputs() {
     assert!(table.contains("| nearest | 2 | 100.0 | 100.0 |"), "{table}");
     assert!(out.join("sheet.png").exists() && out.join("results.csv").exists());
 }
+
+#[test]
+fn interpolate_writes_a_frame_and_a_batch_goes_on_after_a_bad_pair() {
+    let dir = scratch("interpolate");
+    let a = load_image(asset("anim/ninja_walk_right/frame_00.png")).unwrap();
+    let out = dir.join("middle.png");
+    let status = spritedx()
+        .args(["interpolate"])
+        .arg(asset("anim/ninja_walk_right/frame_00.png"))
+        .arg(asset("anim/ninja_walk_right/frame_01.png"))
+        .arg("-o")
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(load_image(&out).unwrap().dimensions(), a.dimensions());
+
+    let frames = asset("anim/ninja_walk_right");
+    std::fs::write(
+        dir.join("pairs.txt"),
+        format!(
+            "# first, second, name\n{0}/frame_00.png {0}/frame_01.png one\n{0}/missing.png {0}/frame_02.png two\n{0}/frame_02.png {0}/frame_03.png three\n",
+            frames.display()
+        ),
+    )
+    .unwrap();
+    let status = spritedx()
+        .args(["interpolate", "--pairs"])
+        .arg(dir.join("pairs.txt"))
+        .arg("-o")
+        .arg(dir.join("batch"))
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1), "one pair failed");
+    assert!(dir.join("batch/one.png").is_file() && dir.join("batch/three.png").is_file());
+    assert!(!dir.join("batch/two.png").exists());
+    assert_eq!(
+        load_image(dir.join("batch/one.png")).unwrap(),
+        load_image(&out).unwrap(),
+        "the same pair gives the same frame"
+    );
+}

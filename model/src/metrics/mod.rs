@@ -1,7 +1,10 @@
-//! Quality metrics of a restoration against the clean original (DESIGN §4).
+//! Quality metrics (DESIGN §4): a restoration against the clean original, keys of
+//! frame holds, and in-between frames against the true ones.
 
+mod frames;
 mod keys;
 
+pub use frames::{psnr, ssim};
 pub use keys::{score_keys, KeyScore};
 
 use ::image::RgbaImage;

@@ -13,6 +13,7 @@ use burn::prelude::*;
 use burn::record::{HalfPrecisionSettings, NamedMpkBytesRecorder, Recorder};
 
 use crate::error::{Result, SpriteDxError};
+use crate::interp::{InterpolatorConfig, LayeredInterpolator};
 use crate::restore::learned::{Restorer, RestorerConfig};
 
 /// The shipped default restorer weights (trained by `spritedx train restore`).
@@ -37,11 +38,70 @@ pub fn load_restorer<B: Backend>(path: &Path, device: &B::Device) -> Result<Rest
 
 /// A restorer with weights decoded from `bytes` (`source` names them in errors).
 pub fn restorer_from_bytes<B: Backend>(bytes: &[u8], source: &str, device: &B::Device) -> Result<Restorer<B>> {
-    let fresh = RestorerConfig::new().init::<B>(device);
+    module_from_bytes(
+        RestorerConfig::new().init::<B>(device),
+        bytes,
+        "restorer",
+        source,
+        device,
+    )
+}
+
+/// The weights of `model` as bytes, in the format [`restorer_from_bytes`] reads.
+pub fn restorer_to_bytes<B: Backend>(model: &Restorer<B>) -> Result<Vec<u8>> {
+    module_to_bytes(model)
+}
+
+/// The shipped default interpolator weights (trained by `spritedx train interp`).
+pub const DEFAULT_INTERPOLATOR: &[u8] = include_bytes!("../../../assets/models/interpolator.mpk");
+
+/// The default interpolator on `device`, with the shipped weights.
+pub fn default_interpolator<B: Backend>(device: &B::Device) -> Result<LayeredInterpolator<B>> {
+    interpolator_from_bytes(DEFAULT_INTERPOLATOR, "the shipped default weights", device)
+}
+
+/// An interpolator with the weights in `path` (written by `spritedx train interp`).
+pub fn load_interpolator<B: Backend>(path: &Path, device: &B::Device) -> Result<LayeredInterpolator<B>> {
+    let bytes = std::fs::read(path).map_err(|source| SpriteDxError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    interpolator_from_bytes(&bytes, &path.display().to_string(), device)
+}
+
+/// An interpolator with weights decoded from `bytes` (`source` names them in errors).
+pub fn interpolator_from_bytes<B: Backend>(
+    bytes: &[u8],
+    source: &str,
+    device: &B::Device,
+) -> Result<LayeredInterpolator<B>> {
+    module_from_bytes(
+        InterpolatorConfig::new().init::<B>(device),
+        bytes,
+        "interpolator",
+        source,
+        device,
+    )
+}
+
+/// The weights of `model` as bytes, in the format [`interpolator_from_bytes`] reads.
+pub fn interpolator_to_bytes<B: Backend>(model: &LayeredInterpolator<B>) -> Result<Vec<u8>> {
+    module_to_bytes(model)
+}
+
+/// Loads `bytes` into `fresh` (a network of the expected shape), checking every
+/// tensor's shape and that no value is NaN or infinite.
+fn module_from_bytes<B: Backend, M: Module<B>>(
+    fresh: M,
+    bytes: &[u8],
+    what: &str,
+    source: &str,
+    device: &B::Device,
+) -> Result<M> {
     let expected = shapes(&fresh);
     let record = WeightsRecorder::default()
         .load(bytes.to_vec(), device)
-        .map_err(|e| invalid(source, format!("not restorer weights ({e})")))?;
+        .map_err(|e| invalid(source, format!("not {what} weights ({e})")))?;
     let model = fresh.load_record(record);
     let found = shapes(&model);
     if found != expected {
@@ -58,8 +118,8 @@ pub fn restorer_from_bytes<B: Backend>(bytes: &[u8], source: &str, device: &B::D
     Ok(model)
 }
 
-/// The weights of `model` as bytes, in the format [`restorer_from_bytes`] reads.
-pub fn restorer_to_bytes<B: Backend>(model: &Restorer<B>) -> Result<Vec<u8>> {
+/// The weights of any network as bytes (burn's named MessagePack, half precision).
+fn module_to_bytes<B: Backend, M: Module<B>>(model: &M) -> Result<Vec<u8>> {
     WeightsRecorder::default()
         .record(model.clone().into_record(), ())
         .map_err(|e| SpriteDxError::Model(format!("cannot encode weights: {e}")))
@@ -70,7 +130,7 @@ fn invalid(source: &str, message: String) -> SpriteDxError {
 }
 
 /// The shape of every float parameter, in visiting order.
-fn shapes<B: Backend>(model: &Restorer<B>) -> Vec<Vec<usize>> {
+fn shapes<B: Backend, M: Module<B>>(model: &M) -> Vec<Vec<usize>> {
     struct Shapes(Vec<Vec<usize>>);
     impl<B: Backend> ModuleVisitor<B> for Shapes {
         fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {

@@ -127,6 +127,15 @@ impl<B: Backend> Restorer<B> {
         self.samples_per_cell
     }
 
+    /// The first two feature maps (the stem, then the first stride-2 stage): pixel-art
+    /// features the interpolator's perceptual loss compares.
+    /// `[batch, 4, h, w]` -> `[batch, width/2, h, w]`, `[batch, width, h/2, w/2]`
+    pub fn early_features(&self, input: Tensor<B, 4>) -> [Tensor<B, 4>; 2] {
+        let stem = relu(self.stem.forward(input));
+        let down = relu(self.down_sample.forward(stem.clone()));
+        [stem, down]
+    }
+
     /// Runs the network. `input` is `[batch, 4, cells_y * s, cells_x * s]` with `s`
     /// samples per cell, `cells` the classical measurements `[batch, 4, cells_y,
     /// cells_x]`, and `cells_x`, `cells_y` even (pad with transparent cells). The

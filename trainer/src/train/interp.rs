@@ -1,0 +1,409 @@
+//! `spritedx train interp`: trains the LayeredInterpolator on real drawing triplets
+//! (../shared/data/anim), synthetic layered shots (tiled backgrounds panned and zoomed
+//! by a camera, sprites moving on their own, exact middle frames) and cuts, with
+//! random crops and horizontal / vertical / temporal flips, on the CPU.
+//!
+//! Phase 1 trains the generator alone. Phase 2 (`--gan-start`) adds the LSGAN patch
+//! discriminator: 500 batches of discriminator warm-up, then the discriminator
+//! learns every other batch with label smoothing 0.1 and a learning rate that adapts
+//! to its loss, and the generator gets the 0.005 adversarial term. Gradients are
+//! clipped to norm 1. Writes `metrics.csv`, `curve.png`, `checkpoint.mpk`,
+//! `discriminator.mpk` and `state.json` (for `--resume`) to the run directory.
+
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use burn::backend::{Autodiff, Flex};
+use burn::grad_clipping::GradientClippingConfig;
+use burn::module::{AutodiffModule, Module};
+use burn::optim::{AdamConfig, GradientsParams, Optimizer};
+use burn::prelude::*;
+use burn::record::Recorder;
+use clap::Args;
+use serde::{Deserialize, Serialize};
+use spritedx_model::interp::data::{augment, batch, cut, layered_shot, sprite_triplet, InterpExample, ShotOptions};
+use spritedx_model::interp::scene_gate::SceneGate;
+use spritedx_model::interp::training::{
+    discriminator_loss, interp_loss, InterpLossConfig, PatchDiscriminator, PerceptualFeatures,
+};
+use spritedx_model::interp::{InterpolatorConfig, LayeredInterpolator};
+use spritedx_model::weights::{interpolator_from_bytes, interpolator_to_bytes, WeightsRecorder};
+
+use crate::dataset::Split;
+use crate::interp_data::{load_sources, InterpSources};
+use crate::{plot, progress, CliError};
+
+type TrainBackend = Autodiff<Flex>;
+
+/// Arguments of `spritedx train interp`.
+#[derive(Args, Debug)]
+pub struct TrainInterpArgs {
+    /// Animation folders (`<source>/<sequence>/frame_XX.png`); the dev split is used.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Still sprites for the synthetic layered shots; the dev split is used.
+    #[arg(long)]
+    pub stills: PathBuf,
+    /// Run directory.
+    #[arg(long, default_value = "runs/train-interp")]
+    pub out: PathBuf,
+    /// Optimisation steps in all (a resumed run continues up to this count).
+    #[arg(long, default_value_t = 3000)]
+    pub steps: usize,
+    /// Examples per batch.
+    #[arg(long, default_value_t = 8)]
+    pub batch: usize,
+    /// Crop side in pixels (a multiple of 16).
+    #[arg(long, default_value_t = 64)]
+    pub crop: usize,
+    /// Adam learning rate of the generator.
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr: f64,
+    /// Step at which phase 2 (the discriminator) starts; none by default.
+    #[arg(long)]
+    pub gan_start: Option<usize>,
+    /// Seed of the initial weights and the cases.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Validate (and checkpoint) every this many steps.
+    #[arg(long, default_value_t = 100)]
+    pub every: usize,
+    /// Continue from the run directory's checkpoint.
+    #[arg(long)]
+    pub resume: bool,
+    /// Also write the final weights here (e.g. assets/models/interpolator.mpk).
+    #[arg(long)]
+    pub export: Option<PathBuf>,
+}
+
+/// Batches of discriminator warm-up at the start of phase 2.
+const DISCRIMINATOR_WARMUP: usize = 500;
+
+/// What a run directory remembers between resumes.
+#[derive(Debug, Serialize, Deserialize)]
+struct RunState {
+    step: usize,
+    seed: u64,
+    discriminator_lr: f64,
+}
+
+/// Runs `spritedx train interp`.
+pub fn run(args: TrainInterpArgs) -> Result<ExitCode, CliError> {
+    if args.crop == 0 || !args.crop.is_multiple_of(16) || args.batch == 0 {
+        return Err(CliError::Usage(
+            "--crop must be a positive multiple of 16, --batch positive".into(),
+        ));
+    }
+    let sources = load_sources(&args.data, &args.stills, Split::Dev)?;
+    if sources.triplets.is_empty() || sources.stills.is_empty() {
+        return Err(CliError::Input {
+            path: args.data.clone(),
+            message: "needs drawing triplets and still sprites in the dev split".into(),
+        });
+    }
+    fs::create_dir_all(&args.out).map_err(|e| output_error(&args.out, e))?;
+    let device = Default::default();
+    TrainBackend::seed(&device, args.seed);
+    let perceptual = PerceptualFeatures::<TrainBackend>::shipped(&device)?;
+    let mut discriminator = PatchDiscriminator::<TrainBackend>::new(&device);
+    let (mut model, start, mut d_lr): (LayeredInterpolator<TrainBackend>, usize, f64) = if args.resume {
+        let bytes = fs::read(args.out.join("checkpoint.mpk")).map_err(|e| output_error(&args.out, e))?;
+        let state: RunState =
+            serde_json::from_str(&fs::read_to_string(args.out.join("state.json")).unwrap_or_default())
+                .map_err(|e| CliError::Usage(format!("cannot resume: state.json: {e}")))?;
+        if let Ok(d) = fs::read(args.out.join("discriminator.mpk")) {
+            if let Ok(record) = WeightsRecorder::default().load(d, &device) {
+                discriminator = discriminator.load_record(record);
+            }
+        }
+        (
+            interpolator_from_bytes(&bytes, "checkpoint.mpk", &device)?,
+            state.step,
+            state.discriminator_lr,
+        )
+    } else {
+        (InterpolatorConfig::new().init(&device), 0, args.lr)
+    };
+    let clip = || Some(GradientClippingConfig::Norm(1.0));
+    let mut optim = AdamConfig::new()
+        .with_grad_clipping(clip())
+        .init::<TrainBackend, LayeredInterpolator<TrainBackend>>();
+    let mut d_optim = AdamConfig::new()
+        .with_grad_clipping(clip())
+        .init::<TrainBackend, PatchDiscriminator<TrainBackend>>();
+    let weights = InterpLossConfig::new();
+    let shot = ShotOptions {
+        size: args.crop,
+        ..ShotOptions::default()
+    };
+    let val: Vec<InterpExample> = (0..32)
+        .map(|i| make_case(&sources, &shot, args.seed ^ 0x5eed_0000 ^ i as u64, i % 8))
+        .collect();
+
+    let metrics_path = args.out.join("metrics.csv");
+    let mut csv = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&metrics_path)
+        .map_err(|e| output_error(&metrics_path, e))?;
+    if start == 0 {
+        csv.set_len(0).ok();
+        writeln!(
+            csv,
+            "step,loss,l1,perceptual,edge,gate,motion,adversarial,d_loss,val_l1,val_psnr,val_gate_accuracy"
+        )
+        .ok();
+    }
+    let bar = progress::bar(args.steps.saturating_sub(start) as u64, "train");
+    let mut window: Vec<[f32; 8]> = Vec::new();
+    for step in start..args.steps {
+        let examples: Vec<InterpExample> = (0..args.batch)
+            .map(|i| {
+                let seed = args
+                    .seed
+                    .wrapping_mul(0x9E37_79B9)
+                    .wrapping_add((step * args.batch + i) as u64);
+                augment(make_case(&sources, &shot, seed, seed as usize), seed ^ 0xf1f1)
+            })
+            .collect();
+        let b = batch::<TrainBackend>(&examples, &device);
+        let phase2 = args.gan_start.map(|s| step >= s);
+        let adversarial_on = args.gan_start.is_some_and(|s| step >= s + DISCRIMINATOR_WARMUP);
+        let loss = interp_loss(
+            &model,
+            &perceptual,
+            adversarial_on.then_some(&discriminator),
+            &b,
+            &weights,
+        );
+        let mut d_loss_value = 0.0;
+        if phase2 == Some(true) {
+            let in_warmup = !adversarial_on;
+            if in_warmup || step % 2 == 0 {
+                let d_loss = discriminator_loss(&discriminator, &b, loss.output.frame.clone(), weights.label_smoothing);
+                d_loss_value = scalar(&d_loss);
+                let grads = GradientsParams::from_grads(d_loss.backward(), &discriminator);
+                discriminator = d_optim.step(d_lr, discriminator, grads);
+                // Adaptive learning rate: slow a discriminator that wins, speed up one that loses.
+                d_lr = if d_loss_value < 0.15 {
+                    d_lr * 0.95
+                } else if d_loss_value > 0.35 {
+                    d_lr * 1.05
+                } else {
+                    d_lr
+                }
+                .clamp(args.lr / 20.0, args.lr * 2.0);
+            }
+        }
+        window.push(
+            [
+                &loss.total,
+                &loss.l1,
+                &loss.perceptual,
+                &loss.edge,
+                &loss.gate,
+                &loss.motion,
+                &loss.adversarial,
+            ]
+            .map(scalar)
+            .into_iter()
+            .chain([d_loss_value])
+            .collect::<Vec<_>>()
+            .try_into()
+            .unwrap_or([0.0; 8]),
+        );
+        let grads = GradientsParams::from_grads(loss.total.backward(), &model);
+        model = optim.step(learning_rate(args.lr, step, args.steps), model, grads);
+        bar.inc(1);
+        if (step + 1) % args.every == 0 || step + 1 == args.steps {
+            let (val_l1, val_psnr, val_gate) = validate(&model.valid(), &val);
+            let means: [f32; 8] =
+                std::array::from_fn(|k| window.iter().map(|w| w[k]).sum::<f32>() / window.len().max(1) as f32);
+            let mean = |k: usize| means[k];
+            writeln!(
+                csv,
+                "{},{:.5},{:.5},{:.5},{:.5},{:.5},{:.4},{:.5},{:.5},{:.5},{:.3},{:.4}",
+                step + 1,
+                mean(0),
+                mean(1),
+                mean(2),
+                mean(3),
+                mean(4),
+                mean(5),
+                mean(6),
+                mean(7),
+                val_l1,
+                val_psnr,
+                val_gate
+            )
+            .map_err(|e| output_error(&metrics_path, e))?;
+            window.clear();
+            bar.set_message(format!("loss {:.4} val psnr {:.2}", mean(0), val_psnr));
+            save(&args.out.join("checkpoint.mpk"), &interpolator_to_bytes(&model)?)?;
+            let d_bytes = WeightsRecorder::default()
+                .record(discriminator.clone().into_record(), ())
+                .map_err(|e| CliError::Usage(format!("cannot encode the discriminator: {e}")))?;
+            save(&args.out.join("discriminator.mpk"), &d_bytes)?;
+            let state = serde_json::to_string(&RunState {
+                step: step + 1,
+                seed: args.seed,
+                discriminator_lr: d_lr,
+            })
+            .unwrap_or_default();
+            fs::write(args.out.join("state.json"), state).map_err(|e| output_error(&args.out, e))?;
+            plot::curves_from_csv(&metrics_path, &args.out.join("curve.png"), &["loss", "val_l1", "l1"])?;
+        }
+    }
+    bar.finish();
+    let (model_fitted, accuracy) = fit_scene_gate(model.valid(), &sources, &shot, args.seed);
+    println!(
+        "scene gate fitted on frozen features: {:.1}% of held-out pairs right",
+        accuracy * 100.0
+    );
+    let model = model_fitted;
+    save(&args.out.join("checkpoint.mpk"), &interpolator_to_bytes(&model)?)?;
+    if let Some(path) = &args.export {
+        save(path, &interpolator_to_bytes(&model)?)?;
+    }
+    println!(
+        "trained {} steps; weights in {}{}",
+        args.steps,
+        args.out.join("checkpoint.mpk").display(),
+        args.export
+            .as_ref()
+            .map(|p| format!(" and {}", p.display()))
+            .unwrap_or_default()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One training case: `kind` % 8 picks a layered shot (0-3), a real triplet (4-6) or a
+/// cut between two shots (7).
+fn make_case(sources: &InterpSources, shot: &ShotOptions, seed: u64, kind: usize) -> InterpExample {
+    match kind % 8 {
+        0..=3 => layered_shot(&sources.stills, &sources.stills, shot, seed),
+        4..=6 => {
+            let t = &sources.triplets[(seed as usize).wrapping_mul(2_654_435_761) % sources.triplets.len()];
+            sprite_triplet([&t[0], &t[1], &t[2]], shot.size, seed)
+        }
+        _ => cut(
+            &layered_shot(&sources.stills, &sources.stills, shot, seed),
+            &layered_shot(&sources.stills, &sources.stills, shot, seed ^ 0xc07),
+        ),
+    }
+}
+
+/// Pairs the scene gate is fitted on (half of them cuts), and held out to check it.
+const GATE_PAIRS: usize = 384;
+
+/// Fits the scene gate alone (logistic regression, full-batch Adam) on the frozen
+/// network's correlation statistics of fresh pairs, half of them cuts (between
+/// layered shots and between unrelated drawing triplets). In joint training the
+/// gate's gradient is small next to the image losses and one case in eight is a cut,
+/// so it stays at the prior; fitted alone it converges in a second.
+/// Returns the network with the fitted gate and its accuracy on held-out pairs.
+fn fit_scene_gate(
+    model: LayeredInterpolator<Flex>,
+    sources: &InterpSources,
+    shot: &ShotOptions,
+    seed: u64,
+) -> (LayeredInterpolator<Flex>, f32) {
+    let device = Default::default();
+    let case = |i: usize| {
+        let seed = seed ^ 0x6a7e_0000 ^ i as u64;
+        if i.is_multiple_of(2) {
+            make_case(sources, shot, seed, 0)
+        } else if i % 4 == 1 {
+            make_case(sources, shot, seed, 7)
+        } else {
+            let a = make_case(sources, shot, seed, 4);
+            let b = make_case(sources, shot, seed ^ 0xb, 4);
+            cut(&a, &b)
+        }
+    };
+    let cases: Vec<InterpExample> = (0..2 * GATE_PAIRS).map(case).collect();
+    let mut stats = Vec::new();
+    let mut labels = Vec::new();
+    for chunk in cases.chunks(16) {
+        let b = batch::<Flex>(chunk, &device);
+        stats.push(model.cut_statistics(b.frame0, b.frame1));
+        labels.push(b.cut);
+    }
+    let stats = Tensor::cat(stats, 0); // [2 * pairs, STATISTICS]
+    let labels = Tensor::cat(labels, 0); // [2 * pairs, 1]
+    let n = GATE_PAIRS;
+    let cols = stats.dims()[1];
+    let (train_x, test_x) = (stats.clone().slice([0..n, 0..cols]), stats.slice([n..2 * n, 0..cols]));
+    let (train_y, test_y) = (labels.clone().slice([0..n, 0..1]), labels.slice([n..2 * n, 0..1]));
+    let mut gate = SceneGate::<TrainBackend>::new(&device);
+    let mut optim = AdamConfig::new().init::<TrainBackend, SceneGate<TrainBackend>>();
+    let x = Tensor::<TrainBackend, 2>::from_inner(train_x);
+    let y = Tensor::<TrainBackend, 2>::from_inner(train_y);
+    for _ in 0..1500 {
+        let z = gate.forward(x.clone());
+        let loss = (burn::tensor::activation::softplus(z.clone(), 1.0) - z * y.clone()).mean();
+        let grads = GradientsParams::from_grads(loss.backward(), &gate);
+        gate = optim.step(0.05, gate, grads);
+    }
+    let gate = gate.valid();
+    let predicted = gate.forward(test_x).greater_elem(0.0).float();
+    let right: f32 = predicted.equal(test_y).float().mean().into_scalar().elem();
+    (model.with_scene_gate(gate), right)
+}
+
+/// Cosine decay from `base` to a tenth of it.
+fn learning_rate(base: f64, step: usize, steps: usize) -> f64 {
+    let t = step as f64 / steps.max(1) as f64;
+    base * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * t).cos()))
+}
+
+/// Validation: L1 and PSNR of drawn (non-cut) cases, share of cases the gate gets right.
+fn validate(model: &LayeredInterpolator<Flex>, examples: &[InterpExample]) -> (f32, f32, f32) {
+    let device = Default::default();
+    let (mut l1, mut psnr, mut drawn, mut gate_right) = (0.0, 0.0, 0usize, 0usize);
+    for chunk in examples.chunks(8) {
+        let b = batch::<Flex>(chunk, &device);
+        let out = model.forward(b.frame0.clone(), b.frame1.clone(), b.t);
+        let logits: Vec<f32> = out.cut_logit.into_data().convert::<f32>().to_vec().unwrap_or_default();
+        let frames = spritedx_model::interp::data::tensor_to_planes(out.frame);
+        for ((example, frame), logit) in chunk.iter().zip(frames).zip(logits) {
+            gate_right += ((logit > 0.0) == example.cut) as usize;
+            if example.cut {
+                continue;
+            }
+            let n = (frame.width * frame.height * 4) as f32;
+            let (mut abs, mut sq) = (0.0, 0.0);
+            for (p, q) in frame.data.iter().zip(&example.middle.data) {
+                for (a, b) in p.iter().zip(q) {
+                    abs += (a - b).abs();
+                    sq += (a - b) * (a - b);
+                }
+            }
+            l1 += abs / n;
+            psnr += 10.0 * (1.0 / (sq / n).max(1e-10)).log10();
+            drawn += 1;
+        }
+    }
+    let d = drawn.max(1) as f32;
+    (l1 / d, psnr / d, gate_right as f32 / examples.len().max(1) as f32)
+}
+
+fn scalar<B: Backend>(t: &Tensor<B, 1>) -> f32 {
+    t.clone().into_scalar().elem::<f32>()
+}
+
+fn save(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir).map_err(|e| output_error(dir, e))?;
+    }
+    fs::write(path, bytes).map_err(|e| output_error(path, e))
+}
+
+fn output_error(path: &Path, e: impl std::fmt::Display) -> CliError {
+    CliError::Output {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
