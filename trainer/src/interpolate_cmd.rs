@@ -63,10 +63,11 @@ pub fn run(args: InterpolateArgs) -> Result<ExitCode, CliError> {
     let mut failed = 0;
     for pair in &pairs {
         match interpolate_pair(&model, pair, args.t) {
-            Ok(line) => bar.println(line),
+            // println on a hidden bar (no terminal) would drop the line: suspend instead.
+            Ok(line) => bar.suspend(|| println!("{line}")),
             Err(e) => {
                 failed += 1;
-                bar.println(format!("error: {e}"));
+                bar.suspend(|| eprintln!("error: {e}"));
             }
         }
         bar.inc(1);
