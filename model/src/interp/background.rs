@@ -69,14 +69,16 @@ impl<B: Backend> BackgroundPath<B> {
         let x = adaptive_avg_pool2d(x, [g, g]); // [b, 32, g, g]
         let x = leaky_relu(self.cell.forward(x), LEAK);
         let params = self.params.forward(x); // [b, 6, g, g]
-                                             // Each cell starts from the mean motion under it.
+
+        // Each cell starts from the mean motion under it.
         let base = adaptive_avg_pool2d(full_flow, [g, g]); // [b, 2, g, g]
         let cell_size = [w as f64 / g as f64, h as f64 / g as f64];
         let translation = base + params.clone().slice([0..b, 0..2, 0..g, 0..g]) * cell_size[0].min(cell_size[1]);
         let matrix = params.slice([0..b, 2..6, 0..g, 0..g]) * 0.1;
-        let translation = resize(translation, [h, w]); // [b, 2, h, w]
-        let matrix = resize(matrix, [h, w]); // [b, 4, h, w]
-                                             // Position relative to the image centre, in cells.
+        // Both blended smoothly to every pixel: [b, 2, h, w] and [b, 4, h, w].
+        let translation = resize(translation, [h, w]);
+        let matrix = resize(matrix, [h, w]);
+        // Position relative to the image centre, in cells.
         let device = frame0.device();
         let u = Tensor::<B, 1, Int>::arange(0..w as i64, &device)
             .float()
