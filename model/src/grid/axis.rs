@@ -23,6 +23,23 @@ pub struct AxisGrid {
     pub confidence: f32,
 }
 
+impl AxisGrid {
+    /// Cells of `pitch` covering an axis of `width` pixels, with a grid line at
+    /// `line`: the first cell starts within half a cell of 0 (a partial first cell
+    /// when negative).
+    pub fn covering(width: usize, pitch: f32, line: f32, confidence: f32) -> Self {
+        let phase = line.rem_euclid(pitch);
+        let offset = if phase / pitch >= 0.5 { phase - pitch } else { phase };
+        let cells = (((width as f32 - offset) / pitch) + 0.5).floor().max(1.0) as u32;
+        Self {
+            pitch,
+            offset,
+            cells,
+            confidence,
+        }
+    }
+}
+
 /// Most rows the coherence score keeps (spread over the rows with content).
 const MAX_SCORED_ROWS: usize = 96;
 /// Rows x cells one residual evaluation may read; larger grids read fewer rows.
@@ -595,15 +612,7 @@ impl AxisAnalysis {
 
     /// Turns a candidate into cells covering the axis.
     pub fn finish(&self, c: &Candidate) -> AxisGrid {
-        let phase = c.offset.rem_euclid(c.pitch);
-        let offset = if phase / c.pitch >= 0.5 { phase - c.pitch } else { phase };
-        let cells = (((self.width as f32 - offset) / c.pitch) + 0.5).floor().max(1.0) as u32;
-        AxisGrid {
-            pitch: c.pitch,
-            offset,
-            cells,
-            confidence: c.confidence(),
-        }
+        AxisGrid::covering(self.width, c.pitch, c.offset, c.confidence())
     }
 }
 

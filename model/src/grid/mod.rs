@@ -30,8 +30,13 @@
 //! Both axes are then reconciled on the assumption of square pixels. When no
 //! candidate is coherent enough, a typed [`SpriteDxError::NoGridFound`] carries the
 //! best confidence instead of a guess.
+//!
+//! Before all of this, piecewise-constant input (a nearest-neighbour upscale of
+//! pitch 2 or more, integer or not) is tested for an exact lattice of cell
+//! boundaries (see `exact`), which needs no statistics and is taken when it fits.
 
 mod axis;
+mod exact;
 mod profile;
 mod spectrum;
 
@@ -151,6 +156,11 @@ pub fn detect_shared_grid(images: &[RgbaImage], hints: &GridHints) -> Result<Gri
     hints.validate(w, h)?;
     let planes: Vec<profile::Plane> = images.iter().map(profile::Plane::premultiplied).collect();
     let transposed: Vec<profile::Plane> = planes.iter().map(profile::Plane::transposed).collect();
+    if *hints == GridHints::default() {
+        if let Some((x, y)) = exact::piecewise_constant_grid(&planes, &transposed) {
+            return Ok(Grid::from_axes(x, y));
+        }
+    }
     let x = AxisAnalysis::new(&planes);
     let y = AxisAnalysis::new(&transposed);
     let hinted = (hints.pitch_for_axis(0, w), hints.pitch_for_axis(1, h));
