@@ -85,24 +85,43 @@ fn middle_out(low: f32, high: f32) -> Vec<f32> {
         .collect()
 }
 
-/// The columns (of the rows of `planes`, pooled) where some row changes colour,
-/// and which columns show anything. Column `x` is listed when pixel `x` differs from
-/// pixel `x - 1`.
-fn column_profile(planes: &[Plane]) -> (Vec<usize>, Vec<bool>) {
+/// How strong a change must be to count as a cell boundary: more than `threshold`
+/// in some channel (premultiplied, 0..255), in at least `rows` rows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct ChangeLevel {
+    threshold: i32,
+    rows: u32,
+}
+
+/// Change levels tried in turn: every change first (clean upscales), then only
+/// changes that dithering and gamma drift inside the cells do not reach (a level
+/// still needs no change in adjacent columns). Stronger levels were tried and
+/// dropped: on smooth input their few remaining edges fit wrong lattices by chance.
+const CHANGE_LEVELS: [ChangeLevel; 2] = [
+    ChangeLevel { threshold: 0, rows: 1 },
+    ChangeLevel { threshold: 16, rows: 1 },
+];
+
+/// The columns (of the rows of `planes`, pooled) where rows change colour at
+/// `level`, and which columns show anything. Column `x` is listed when pixel `x`
+/// differs from pixel `x - 1`.
+fn column_profile(planes: &[Plane], level: ChangeLevel) -> (Vec<usize>, Vec<bool>) {
     let width = planes[0].width;
-    let mut changed = vec![false; width];
+    let mut changes = vec![0u32; width];
     let mut visible = vec![false; width];
     for plane in planes {
         for y in 0..plane.height {
             let row = plane.row(y);
             visible[0] |= row[0][3] > 0;
             for x in 1..width {
-                changed[x] |= row[x] != row[x - 1];
-                visible[x] |= row[x][3] > 0;
+                let (a, b) = (row[x], row[x - 1]);
+                let change = (0..4).map(|c| (a[c] - b[c]).abs()).max().unwrap_or(0);
+                changes[x] += (change > level.threshold) as u32;
+                visible[x] |= a[3] > 0;
             }
         }
     }
-    ((1..width).filter(|&x| changed[x]).collect(), visible)
+    ((1..width).filter(|&x| changes[x] >= level.rows).collect(), visible)
 }
 
 /// The positions one grid line of pitch `pitch` may take if every column of `edges`
@@ -185,9 +204,9 @@ struct ExactAxis {
 }
 
 impl ExactAxis {
-    fn new(planes: &[Plane]) -> Self {
+    fn new(planes: &[Plane], level: ChangeLevel) -> Self {
         let width = planes[0].width;
-        let (edges, visible) = column_profile(planes);
+        let (edges, visible) = column_profile(planes, level);
         let adjacent = edges.windows(2).any(|w| w[1] == w[0] + 1);
         let range = if edges.len() >= MIN_EDGES && !adjacent {
             largest_lattice(&edges, MIN_EXACT_PITCH, MAX_PIXEL_SIZE)
@@ -260,11 +279,18 @@ impl ExactAxis {
 
 /// The exact grid of piecewise-constant planes (pooled), one axis along the rows of
 /// `planes` and the other along the rows of `transposed`; `None` where the input is
-/// not a nearest-neighbour upscale of pitch 2 or more (then the statistical search
-/// decides). Pixels are square where both axes allow a common pitch (two axes pin
-/// it down better than one), otherwise each axis keeps its own.
+/// not a nearest-neighbour upscale of pitch 2 or more at any [`CHANGE_LEVELS`] (then
+/// the statistical search decides).
 pub fn piecewise_constant_grid(planes: &[Plane], transposed: &[Plane]) -> Option<(AxisGrid, AxisGrid)> {
-    let (x, y) = (ExactAxis::new(planes), ExactAxis::new(transposed));
+    CHANGE_LEVELS
+        .iter()
+        .find_map(|&level| grid_at_level(&ExactAxis::new(planes, level), &ExactAxis::new(transposed, level)))
+}
+
+/// The grid both axes' changes fit. Pixels are square where both axes allow a
+/// common pitch (two axes pin it down better than one), otherwise each axis keeps
+/// its own.
+fn grid_at_level(x: &ExactAxis, y: &ExactAxis) -> Option<(AxisGrid, AxisGrid)> {
     let similar = |a: &PitchRange, b: &PitchRange| (a.pitch() / b.pitch() - 1.0).abs() <= SQUARE_TOLERANCE;
     let (rx, ry) = match (x.range, y.range) {
         (Some(rx), Some(ry)) if similar(&rx, &ry) => (rx, ry),
@@ -291,7 +317,7 @@ pub fn piecewise_constant_grid(planes: &[Plane], transposed: &[Plane]) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::degrade::{resample, Kernel};
+    use crate::degrade::{dither_to_levels, gamma_exposure, resample, Kernel};
     use ::image::{Rgba, RgbaImage};
 
     /// A 20x14 sprite of varied cells (no two neighbours equal along x).
@@ -322,6 +348,19 @@ mod tests {
             }
             assert_eq!((x.cells, y.cells), (20, 14), "scale {scale}");
         }
+    }
+
+    #[test]
+    fn finds_the_grid_under_gamma_drift_and_dither() {
+        let mut image = resample(&sprite(), 3.35, [0.6, -1.2], Kernel::Nearest);
+        gamma_exposure(&mut image, 1.15, 0.95);
+        dither_to_levels(&mut image, 32);
+        let plane = Plane::premultiplied(&image);
+        let every_change = ExactAxis::new(std::slice::from_ref(&plane), CHANGE_LEVELS[0]);
+        assert!(every_change.range.is_none(), "the dither changes adjacent columns");
+        let (x, y) = exact(&image).expect("strong changes still lie on the grid");
+        assert!((x.pitch / 3.35 - 1.0).abs() < 0.01 && (y.pitch / 3.35 - 1.0).abs() < 0.01);
+        assert_eq!((x.cells, y.cells), (20, 14));
     }
 
     #[test]
