@@ -7,8 +7,9 @@
 //! is the grid, and no statistic is needed: the spectral search of [`super::axis`]
 //! can land on 2/3 or 5/4 of a non-integer pitch, which this test never accepts.
 //! The largest pitch that fits wins (a finer lattice that contains every line fits
-//! too). Anything smooth, noisy, dithered or compressed has changes in adjacent
-//! columns and is left to the statistical search at once.
+//! too). Dithering and gamma drift are seen through by counting only strong
+//! changes; anything smooth, noisy or compressed changes adjacent columns and is
+//! left to the statistical search after its first rows.
 
 use super::axis::AxisGrid;
 use super::profile::Plane;
@@ -85,29 +86,22 @@ fn middle_out(low: f32, high: f32) -> Vec<f32> {
         .collect()
 }
 
-/// How strong a change must be to count as a cell boundary: more than `threshold`
-/// in some channel (premultiplied, 0..255), in at least `rows` rows.
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct ChangeLevel {
-    threshold: i32,
-    rows: u32,
-}
+/// Change thresholds tried in turn: a change of more than this in some channel
+/// (premultiplied, 0..255) counts as a cell boundary. Every change first (clean
+/// upscales), then only changes that dithering and gamma drift inside the cells do
+/// not reach. Stronger thresholds (32..96, also counting only columns that change in
+/// several rows) were tried on the dev split and dropped: on smooth input their few
+/// remaining edges fit wrong lattices by chance.
+const CHANGE_THRESHOLDS: [i32; 2] = [0, 16];
 
-/// Change levels tried in turn: every change first (clean upscales), then only
-/// changes that dithering and gamma drift inside the cells do not reach (a level
-/// still needs no change in adjacent columns). Stronger levels were tried and
-/// dropped: on smooth input their few remaining edges fit wrong lattices by chance.
-const CHANGE_LEVELS: [ChangeLevel; 2] = [
-    ChangeLevel { threshold: 0, rows: 1 },
-    ChangeLevel { threshold: 16, rows: 1 },
-];
-
-/// The columns (of the rows of `planes`, pooled) where rows change colour at
-/// `level`, and which columns show anything. Column `x` is listed when pixel `x`
-/// differs from pixel `x - 1`.
-fn column_profile(planes: &[Plane], level: ChangeLevel) -> (Vec<usize>, Vec<bool>) {
+/// The columns (of the rows of `planes`, pooled) that change by more than
+/// `threshold` in some row, and which columns show anything; `None` as soon as two
+/// adjacent columns change (no pitch of 2 or more fits, and smooth input is
+/// rejected after its first rows). Column `x` changes when pixel `x` differs from
+/// pixel `x - 1`.
+fn column_profile(planes: &[Plane], threshold: i32) -> Option<(Vec<usize>, Vec<bool>)> {
     let width = planes[0].width;
-    let mut changes = vec![0u32; width];
+    let mut changed = vec![false; width + 1];
     let mut visible = vec![false; width];
     for plane in planes {
         for y in 0..plane.height {
@@ -115,13 +109,17 @@ fn column_profile(planes: &[Plane], level: ChangeLevel) -> (Vec<usize>, Vec<bool
             visible[0] |= row[0][3] > 0;
             for x in 1..width {
                 let (a, b) = (row[x], row[x - 1]);
-                let change = (0..4).map(|c| (a[c] - b[c]).abs()).max().unwrap_or(0);
-                changes[x] += (change > level.threshold) as u32;
                 visible[x] |= a[3] > 0;
+                if !changed[x] && (0..4).any(|c| (a[c] - b[c]).abs() > threshold) {
+                    if changed[x - 1] || changed[x + 1] {
+                        return None;
+                    }
+                    changed[x] = true;
+                }
             }
         }
     }
-    ((1..width).filter(|&x| changes[x] >= level.rows).collect(), visible)
+    Some(((1..width).filter(|&x| changed[x]).collect(), visible))
 }
 
 /// The positions one grid line of pitch `pitch` may take if every column of `edges`
@@ -191,36 +189,33 @@ fn largest_lattice(edges: &[usize], min: f32, max: f32) -> Option<PitchRange> {
     None
 }
 
-/// One axis's changing columns and the pitches that fit them (`None` where it has
-/// too few edges, or they leave the cell count open, or nothing fits).
+/// One axis's changing columns and the pitches that fit them (`range` is `None`
+/// where it has too few edges, or they leave the cell count open, or nothing fits).
 struct ExactAxis {
     width: usize,
     edges: Vec<usize>,
     /// Which columns show anything.
     visible: Vec<bool>,
-    /// Some column changes right after another: no pitch of 2 or more fits.
-    adjacent: bool,
     range: Option<PitchRange>,
 }
 
 impl ExactAxis {
-    fn new(planes: &[Plane], level: ChangeLevel) -> Self {
+    /// The axis at one change threshold; `None` where adjacent columns change.
+    fn new(planes: &[Plane], threshold: i32) -> Option<Self> {
         let width = planes[0].width;
-        let (edges, visible) = column_profile(planes, level);
-        let adjacent = edges.windows(2).any(|w| w[1] == w[0] + 1);
-        let range = if edges.len() >= MIN_EDGES && !adjacent {
+        let (edges, visible) = column_profile(planes, threshold)?;
+        let range = if edges.len() >= MIN_EDGES {
             largest_lattice(&edges, MIN_EXACT_PITCH, MAX_PIXEL_SIZE)
                 .filter(|r| r.spread() * width as f32 / r.pitch() <= MAX_CELL_SPREAD)
         } else {
             None
         };
-        Self {
+        Some(Self {
             width,
             edges,
             visible,
-            adjacent,
             range,
-        }
+        })
     }
 
     /// The pitches near `other` (the other axis's) that fit this axis; all of them
@@ -228,9 +223,6 @@ impl ExactAxis {
     fn near(&self, other: &PitchRange) -> Option<PitchRange> {
         if self.edges.is_empty() {
             return Some(*other);
-        }
-        if self.adjacent {
-            return None;
         }
         let (min, max) = (
             other.low * (1.0 - SQUARE_TOLERANCE),
@@ -279,12 +271,13 @@ impl ExactAxis {
 
 /// The exact grid of piecewise-constant planes (pooled), one axis along the rows of
 /// `planes` and the other along the rows of `transposed`; `None` where the input is
-/// not a nearest-neighbour upscale of pitch 2 or more at any [`CHANGE_LEVELS`] (then
-/// the statistical search decides).
+/// not a nearest-neighbour upscale of pitch 2 or more at any of the
+/// [`CHANGE_THRESHOLDS`] (then the statistical search decides).
 pub fn piecewise_constant_grid(planes: &[Plane], transposed: &[Plane]) -> Option<(AxisGrid, AxisGrid)> {
-    CHANGE_LEVELS
-        .iter()
-        .find_map(|&level| grid_at_level(&ExactAxis::new(planes, level), &ExactAxis::new(transposed, level)))
+    CHANGE_THRESHOLDS.iter().find_map(|&threshold| {
+        let x = ExactAxis::new(planes, threshold)?;
+        grid_at_level(&x, &ExactAxis::new(transposed, threshold)?)
+    })
 }
 
 /// The grid both axes' changes fit. Pixels are square where both axes allow a
@@ -356,8 +349,8 @@ mod tests {
         gamma_exposure(&mut image, 1.15, 0.95);
         dither_to_levels(&mut image, 32);
         let plane = Plane::premultiplied(&image);
-        let every_change = ExactAxis::new(std::slice::from_ref(&plane), CHANGE_LEVELS[0]);
-        assert!(every_change.range.is_none(), "the dither changes adjacent columns");
+        let every_change = ExactAxis::new(std::slice::from_ref(&plane), CHANGE_THRESHOLDS[0]);
+        assert!(every_change.is_none(), "the dither changes adjacent columns");
         let (x, y) = exact(&image).expect("strong changes still lie on the grid");
         assert!((x.pitch / 3.35 - 1.0).abs() < 0.01 && (y.pitch / 3.35 - 1.0).abs() < 0.01);
         assert_eq!((x.cells, y.cells), (20, 14));
