@@ -52,13 +52,9 @@ pub fn parse_presets(names: &[String]) -> Result<Vec<Preset>, CliError> {
 pub fn run(args: DegradeArgs) -> Result<ExitCode, CliError> {
     let presets = parse_presets(&args.preset)?;
     let (files, _) = inputs::collect(&args.inputs)?;
-    let out_err = |path: &PathBuf, e: &dyn std::fmt::Display| CliError::Output {
-        path: path.clone(),
-        message: e.to_string(),
-    };
-    std::fs::create_dir_all(&args.output).map_err(|e| out_err(&args.output, &e))?;
+    std::fs::create_dir_all(&args.output).map_err(|e| CliError::output(&args.output, e))?;
     let mut truth = match &args.truth {
-        Some(p) => Some(std::fs::File::create(p).map_err(|e| out_err(p, &e))?),
+        Some(p) => Some(std::fs::File::create(p).map_err(|e| CliError::output(p, e))?),
         None => None,
     };
     let bar = progress::bar((files.len() * presets.len()) as u64, "degrade");
@@ -76,11 +72,11 @@ pub fn run(args: DegradeArgs) -> Result<ExitCode, CliError> {
         for &preset in &presets {
             let d = degrade(&clean, preset, args.seed ^ dataset::name_hash(file));
             let out = args.output.join(dataset::degraded_file_name(file, preset));
-            d.image.save(&out).map_err(|e| out_err(&out, &e))?;
+            d.image.save(&out).map_err(|e| CliError::output(&out, e))?;
             if let Some(t) = truth.as_mut() {
                 let line =
                     json!({"input": file, "output": out, "preset": preset.name(), "scale": d.scale, "phase": d.phase});
-                writeln!(t, "{line}").map_err(|e| out_err(&out, &e))?;
+                writeln!(t, "{line}").map_err(|e| CliError::output(&out, e))?;
             }
             bar.inc(1);
         }

@@ -45,13 +45,6 @@ pub struct HoldsArgs {
     pub sensitivity: Option<f32>,
 }
 
-fn output_error(path: &Path, e: impl ToString) -> CliError {
-    CliError::Output {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    }
-}
-
 /// Runs `spritedx holds`.
 pub fn run(args: HoldsArgs) -> Result<ExitCode, CliError> {
     let frames = match args.cell {
@@ -85,8 +78,8 @@ pub fn run(args: HoldsArgs) -> Result<ExitCode, CliError> {
         "drawings": holds.drawings,
         "drawing_cost": holds.drawing_cost,
     });
-    let text = serde_json::to_string_pretty(&report).map_err(|e| output_error(&args.json, e))?;
-    std::fs::write(&args.json, text + "\n").map_err(|e| output_error(&args.json, e))?;
+    let text = serde_json::to_string_pretty(&report).map_err(|e| CliError::output(&args.json, e))?;
+    std::fs::write(&args.json, text + "\n").map_err(|e| CliError::output(&args.json, e))?;
     if let Some(dir) = &args.export {
         let mut kept: Vec<RgbaImage> = holds.drawings.iter().map(|&d| frames[d].clone()).collect();
         if args.restore {
@@ -115,12 +108,12 @@ pub fn run(args: HoldsArgs) -> Result<ExitCode, CliError> {
 /// Writes the kept frames and an `animation.sdx.ron` (frames, fps, holds) that the
 /// Bevy plugin's `SpriteDxAnimation` loader reads.
 fn export(dir: &Path, kept: &[RgbaImage], holds: &[usize], fps: f32) -> Result<(), CliError> {
-    std::fs::create_dir_all(dir).map_err(|e| output_error(dir, e))?;
+    std::fs::create_dir_all(dir).map_err(|e| CliError::output(dir, e))?;
     let mut names = Vec::new();
     for (i, frame) in kept.iter().enumerate() {
         let name = format!("frame_{i:02}.png");
         let path = dir.join(&name);
-        frame.save(&path).map_err(|e| output_error(&path, e))?;
+        frame.save(&path).map_err(|e| CliError::output(&path, e))?;
         names.push(format!("{name:?}"));
     }
     let mut ron = String::new();
@@ -134,5 +127,5 @@ fn export(dir: &Path, kept: &[RgbaImage], holds: &[usize], fps: f32) -> Result<(
     let holds: Vec<String> = holds.iter().map(|h| h.to_string()).collect();
     let _ = writeln!(ron, "    holds: Some([{}]),\n)", holds.join(", "));
     let path = dir.join("animation.sdx.ron");
-    std::fs::write(&path, ron).map_err(|e| output_error(&path, e))
+    std::fs::write(&path, ron).map_err(|e| CliError::output(&path, e))
 }

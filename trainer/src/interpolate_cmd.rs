@@ -93,12 +93,12 @@ fn interpolate_pair(model: &LayeredInterpolator<CpuBackend>, pair: &Pair, t: f32
         message: e.to_string(),
     })?;
     if let Some(dir) = pair.output.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| output_error(dir, e))?;
+        std::fs::create_dir_all(dir).map_err(|e| CliError::output(dir, e))?;
     }
     result
         .image
         .save(&pair.output)
-        .map_err(|e| output_error(&pair.output, e))?;
+        .map_err(|e| CliError::output(&pair.output, e))?;
     Ok(format!(
         "{} + {} -> {}{} ({:.0} ms)",
         pair.a.display(),
@@ -140,11 +140,4 @@ fn read_pairs(list: &Path, out_dir: &Path) -> Result<Vec<Pair>, CliError> {
         });
     }
     Ok(pairs)
-}
-
-fn output_error(path: &Path, e: impl std::fmt::Display) -> CliError {
-    CliError::Output {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    }
 }

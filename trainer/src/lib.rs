@@ -19,7 +19,7 @@ mod sheet;
 mod train;
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -135,4 +135,14 @@ pub enum CliError {
     /// A bad argument value.
     #[error("{0}")]
     Usage(String),
+}
+
+impl CliError {
+    /// Writing `path` failed with `error`.
+    pub fn output(path: &Path, error: impl std::fmt::Display) -> Self {
+        Self::Output {
+            path: path.to_path_buf(),
+            message: error.to_string(),
+        }
+    }
 }

@@ -41,10 +41,7 @@ pub fn curves_from_csv(csv: &Path, png: &Path, names: &[&str]) -> Result<(), Cli
             Rgb(COLORS[panel % COLORS.len()]),
         );
     }
-    image.save(png).map_err(|e| CliError::Output {
-        path: png.to_path_buf(),
-        message: e.to_string(),
-    })
+    image.save(png).map_err(|e| CliError::output(png, e))
 }
 
 fn draw_panel(image: &mut RgbImage, top: u32, points: &[(f32, f32)], color: Rgb<u8>) {

@@ -104,20 +104,12 @@ pub fn run(args: RestoreArgs) -> Result<ExitCode, CliError> {
     let options = args.options()?;
     let (files, many) = inputs::collect(&args.inputs)?;
     if many {
-        std::fs::create_dir_all(&args.output).map_err(|e| CliError::Output {
-            path: args.output.clone(),
-            message: e.to_string(),
-        })?;
+        std::fs::create_dir_all(&args.output).map_err(|e| CliError::output(&args.output, e))?;
     }
     let mut report = args
         .report
         .as_ref()
-        .map(|p| {
-            File::create(p).map(BufWriter::new).map_err(|e| CliError::Output {
-                path: p.clone(),
-                message: e.to_string(),
-            })
-        })
+        .map(|p| File::create(p).map(BufWriter::new).map_err(|e| CliError::output(p, e)))
         .transpose()?;
     let bar = progress::bar(files.len() as u64, "restore");
     let mut failed = 0usize;
@@ -142,19 +134,14 @@ pub fn run(args: RestoreArgs) -> Result<ExitCode, CliError> {
             }
         };
         if let Some(w) = report.as_mut() {
-            writeln!(w, "{line}").map_err(|e| CliError::Output {
-                path: args.report.clone().unwrap_or_default(),
-                message: e.to_string(),
-            })?;
+            writeln!(w, "{line}").map_err(|e| CliError::output(&args.report.clone().unwrap_or_default(), e))?;
         }
         bar.inc(1);
     }
     bar.finish_and_clear();
     if let Some(mut w) = report {
-        w.flush().map_err(|e| CliError::Output {
-            path: args.report.clone().unwrap_or_default(),
-            message: e.to_string(),
-        })?;
+        w.flush()
+            .map_err(|e| CliError::output(&args.report.clone().unwrap_or_default(), e))?;
     }
     eprintln!("restored {} of {} image(s)", files.len() - failed, files.len());
     Ok(if failed > 0 {
@@ -167,9 +154,6 @@ pub fn run(args: RestoreArgs) -> Result<ExitCode, CliError> {
 fn restore_one(input: &Path, output: &Path, options: &RestoreOptions) -> Result<RestoreReport, CliError> {
     let image = load_image(input)?;
     let restored = restore(&image, options)?;
-    restored.image.save(output).map_err(|e| CliError::Output {
-        path: output.to_path_buf(),
-        message: e.to_string(),
-    })?;
+    restored.image.save(output).map_err(|e| CliError::output(output, e))?;
     Ok(restored.report)
 }

@@ -284,16 +284,10 @@ fn load_clips(args: &EvalHoldsArgs) -> Result<Vec<TimedClip>, CliError> {
 /// Writes a case's frames for inspection.
 fn save_case(dir: &Path, clip: &TimedClip, variant: Variant, case: &Case) -> Result<(), CliError> {
     let folder = dir.join(format!("{}__{variant:?}", clip.name.replace('/', "__")));
-    std::fs::create_dir_all(&folder).map_err(|e| CliError::Output {
-        path: folder.clone(),
-        message: e.to_string(),
-    })?;
+    std::fs::create_dir_all(&folder).map_err(|e| CliError::output(&folder, e))?;
     for (t, frame) in case.frames.iter().enumerate() {
         let path = folder.join(format!("frame_{t:03}.png"));
-        frame.save(&path).map_err(|e| CliError::Output {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
+        frame.save(&path).map_err(|e| CliError::output(&path, e))?;
     }
     Ok(())
 }
@@ -343,10 +337,7 @@ pub fn run(args: EvalHoldsArgs) -> Result<ExitCode, CliError> {
         }
     }
     bar.finish_and_clear();
-    std::fs::create_dir_all(&args.out).map_err(|e| CliError::Output {
-        path: args.out.clone(),
-        message: e.to_string(),
-    })?;
+    std::fs::create_dir_all(&args.out).map_err(|e| CliError::output(&args.out, e))?;
     let mut csv = String::from("clip,variant,method,frames,matched,predicted,actual,hold_error,cut_found\n");
     for r in &rows {
         let cut = r.cut_found.map_or(String::new(), |c| c.to_string());
@@ -366,10 +357,7 @@ pub fn run(args: EvalHoldsArgs) -> Result<ExitCode, CliError> {
     let table = table(&rows, &args, clips.len()) + &motion_table(&motion);
     for (name, text) in [("results.csv", csv), ("table.md", table.clone())] {
         let path = args.out.join(name);
-        std::fs::write(&path, text).map_err(|e| CliError::Output {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
+        std::fs::write(&path, text).map_err(|e| CliError::output(&path, e))?;
     }
     print!("{table}");
     let mut ours: Vec<&Row> = rows.iter().filter(|r| r.method == Method::SpriteDx).collect();

@@ -116,7 +116,7 @@ pub fn run(args: EvalInterpArgs) -> Result<ExitCode, CliError> {
         ("layered shots", &shots),
         ("cuts", &cuts),
     ];
-    std::fs::create_dir_all(&args.out).map_err(|e| output_error(&args.out, e))?;
+    std::fs::create_dir_all(&args.out).map_err(|e| CliError::output(&args.out, e))?;
     let mut csv = String::from("set,case,method,psnr,ssim,held,ms\n");
     let mut table: Vec<(String, Vec<Tally>)> = Vec::new();
     let mut sheet_rows = Vec::new();
@@ -209,11 +209,11 @@ pub fn run(args: EvalInterpArgs) -> Result<ExitCode, CliError> {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     )
     .ok();
-    std::fs::write(args.out.join("results.csv"), csv).map_err(|e| output_error(&args.out, e))?;
-    std::fs::write(args.out.join("table.md"), &md).map_err(|e| output_error(&args.out, e))?;
+    std::fs::write(args.out.join("results.csv"), csv).map_err(|e| CliError::output(&args.out, e))?;
+    std::fs::write(args.out.join("table.md"), &md).map_err(|e| CliError::output(&args.out, e))?;
     comparison_sheet(&sheet_rows)
         .save(args.out.join("sheet.png"))
-        .map_err(|e| output_error(&args.out, e))?;
+        .map_err(|e| CliError::output(&args.out, e))?;
     println!(
         "{md}\nsheet (first frame | blend | optical flow | spritedx | truth | second frame): {}",
         args.out.join("sheet.png").display()
@@ -233,12 +233,5 @@ fn resized_like(other: &InterpExample, like: &InterpExample) -> InterpExample {
         frame1: fit(&other.frame1),
         middle: fit(&other.middle),
         ..other.clone()
-    }
-}
-
-fn output_error(path: &std::path::Path, e: impl std::fmt::Display) -> CliError {
-    CliError::Output {
-        path: path.to_path_buf(),
-        message: e.to_string(),
     }
 }

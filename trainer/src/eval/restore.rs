@@ -179,13 +179,9 @@ pub fn run(args: EvalRestoreArgs) -> Result<ExitCode, CliError> {
             args.split
         )));
     }
-    let out_err = |p: &Path, e: &dyn std::fmt::Display| CliError::Output {
-        path: p.to_path_buf(),
-        message: e.to_string(),
-    };
-    std::fs::create_dir_all(&args.out).map_err(|e| out_err(&args.out, &e))?;
+    std::fs::create_dir_all(&args.out).map_err(|e| CliError::output(&args.out, e))?;
     if let Some(dir) = &args.save_degraded {
-        std::fs::create_dir_all(dir).map_err(|e| out_err(dir, &e))?;
+        std::fs::create_dir_all(dir).map_err(|e| CliError::output(dir, e))?;
     }
 
     const SHEET_SAMPLES: usize = 3;
@@ -249,7 +245,7 @@ pub fn run(args: EvalRestoreArgs) -> Result<ExitCode, CliError> {
         );
     }
     println!("{table}");
-    std::fs::write(args.out.join("table.md"), &table).map_err(|e| out_err(&args.out, &e))?;
+    std::fs::write(args.out.join("table.md"), &table).map_err(|e| CliError::output(&args.out, e))?;
 
     let mut csv =
         String::from("file,preset,true_scale,pitch_x,pitch_y,grid_ok,exact,within8,snapped,palette_error,ms,error\n");
@@ -272,7 +268,7 @@ pub fn run(args: EvalRestoreArgs) -> Result<ExitCode, CliError> {
             c.error.as_deref().unwrap_or("").replace(',', ";")
         );
     }
-    std::fs::write(args.out.join("results.csv"), csv).map_err(|e| out_err(&args.out, &e))?;
+    std::fs::write(args.out.join("results.csv"), csv).map_err(|e| CliError::output(&args.out, e))?;
 
     if let Some(dir) = &args.save_degraded {
         let mut truth = String::new();
@@ -283,7 +279,7 @@ pub fn run(args: EvalRestoreArgs) -> Result<ExitCode, CliError> {
             });
             let _ = writeln!(truth, "{line}");
         }
-        std::fs::write(dir.join("truth.jsonl"), truth).map_err(|e| out_err(dir, &e))?;
+        std::fs::write(dir.join("truth.jsonl"), truth).map_err(|e| CliError::output(dir, e))?;
     }
     if args.show_worst > 0 {
         let mut worst: Vec<&Case> = cases.iter().collect();
@@ -322,7 +318,7 @@ pub fn run(args: EvalRestoreArgs) -> Result<ExitCode, CliError> {
     let sheet_path = args.out.join("sheet.png");
     sheet::comparison_sheet(&sheet_rows)
         .save(&sheet_path)
-        .map_err(|e| out_err(&sheet_path, &e))?;
+        .map_err(|e| CliError::output(&sheet_path, e))?;
     eprintln!("wrote table.md, results.csv and sheet.png in {}", args.out.display());
     Ok(ExitCode::SUCCESS)
 }

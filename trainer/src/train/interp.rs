@@ -12,7 +12,7 @@
 
 use std::fs;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use burn::backend::{Autodiff, Flex};
@@ -31,6 +31,7 @@ use spritedx_model::interp::training::{
 use spritedx_model::interp::{InterpolatorConfig, LayeredInterpolator};
 use spritedx_model::weights::{interpolator_from_bytes, interpolator_to_bytes, WeightsRecorder};
 
+use super::{learning_rate, scalar, write_file};
 use crate::dataset::Split;
 use crate::interp_data::{load_sources, InterpSources};
 use crate::{plot, progress, CliError};
@@ -103,13 +104,13 @@ pub fn run(args: TrainInterpArgs) -> Result<ExitCode, CliError> {
             message: "needs drawing triplets and still sprites in the dev split".into(),
         });
     }
-    fs::create_dir_all(&args.out).map_err(|e| output_error(&args.out, e))?;
+    fs::create_dir_all(&args.out).map_err(|e| CliError::output(&args.out, e))?;
     let device = Default::default();
     TrainBackend::seed(&device, args.seed);
     let perceptual = PerceptualFeatures::<TrainBackend>::shipped(&device)?;
     let mut discriminator = PatchDiscriminator::<TrainBackend>::new(&device);
     let (mut model, start, mut d_lr): (LayeredInterpolator<TrainBackend>, usize, f64) = if args.resume {
-        let bytes = fs::read(args.out.join("checkpoint.mpk")).map_err(|e| output_error(&args.out, e))?;
+        let bytes = fs::read(args.out.join("checkpoint.mpk")).map_err(|e| CliError::output(&args.out, e))?;
         let state: RunState =
             serde_json::from_str(&fs::read_to_string(args.out.join("state.json")).unwrap_or_default())
                 .map_err(|e| CliError::Usage(format!("cannot resume: state.json: {e}")))?;
@@ -147,7 +148,7 @@ pub fn run(args: TrainInterpArgs) -> Result<ExitCode, CliError> {
         .create(true)
         .append(true)
         .open(&metrics_path)
-        .map_err(|e| output_error(&metrics_path, e))?;
+        .map_err(|e| CliError::output(&metrics_path, e))?;
     if start == 0 {
         csv.set_len(0).ok();
         writeln!(
@@ -238,21 +239,21 @@ pub fn run(args: TrainInterpArgs) -> Result<ExitCode, CliError> {
                 val_psnr,
                 val_gate
             )
-            .map_err(|e| output_error(&metrics_path, e))?;
+            .map_err(|e| CliError::output(&metrics_path, e))?;
             window.clear();
             bar.set_message(format!("loss {:.4} val psnr {:.2}", mean(0), val_psnr));
-            save(&args.out.join("checkpoint.mpk"), &interpolator_to_bytes(&model)?)?;
+            write_file(&args.out.join("checkpoint.mpk"), &interpolator_to_bytes(&model)?)?;
             let d_bytes = WeightsRecorder::default()
                 .record(discriminator.clone().into_record(), ())
                 .map_err(|e| CliError::Usage(format!("cannot encode the discriminator: {e}")))?;
-            save(&args.out.join("discriminator.mpk"), &d_bytes)?;
+            write_file(&args.out.join("discriminator.mpk"), &d_bytes)?;
             let state = serde_json::to_string(&RunState {
                 step: step + 1,
                 seed: args.seed,
                 discriminator_lr: d_lr,
             })
             .unwrap_or_default();
-            fs::write(args.out.join("state.json"), state).map_err(|e| output_error(&args.out, e))?;
+            fs::write(args.out.join("state.json"), state).map_err(|e| CliError::output(&args.out, e))?;
             plot::curves_from_csv(&metrics_path, &args.out.join("curve.png"), &["loss", "val_l1", "l1"])?;
         }
     }
@@ -263,9 +264,9 @@ pub fn run(args: TrainInterpArgs) -> Result<ExitCode, CliError> {
         accuracy * 100.0
     );
     let model = model_fitted;
-    save(&args.out.join("checkpoint.mpk"), &interpolator_to_bytes(&model)?)?;
+    write_file(&args.out.join("checkpoint.mpk"), &interpolator_to_bytes(&model)?)?;
     if let Some(path) = &args.export {
-        save(path, &interpolator_to_bytes(&model)?)?;
+        write_file(path, &interpolator_to_bytes(&model)?)?;
     }
     println!(
         "trained {} steps; weights in {}{}",
@@ -353,12 +354,6 @@ fn fit_scene_gate(
     (model.with_scene_gate(gate), right)
 }
 
-/// Cosine decay from `base` to a tenth of it.
-fn learning_rate(base: f64, step: usize, steps: usize) -> f64 {
-    let t = step as f64 / steps.max(1) as f64;
-    base * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * t).cos()))
-}
-
 /// Validation: L1 and PSNR of drawn (non-cut) cases, share of cases the gate gets right.
 fn validate(model: &LayeredInterpolator<Flex>, examples: &[InterpExample]) -> (f32, f32, f32) {
     let device = Default::default();
@@ -388,22 +383,4 @@ fn validate(model: &LayeredInterpolator<Flex>, examples: &[InterpExample]) -> (f
     }
     let d = drawn.max(1) as f32;
     (l1 / d, psnr / d, gate_right as f32 / examples.len().max(1) as f32)
-}
-
-fn scalar<B: Backend>(t: &Tensor<B, 1>) -> f32 {
-    t.clone().into_scalar().elem::<f32>()
-}
-
-fn save(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::create_dir_all(dir).map_err(|e| output_error(dir, e))?;
-    }
-    fs::write(path, bytes).map_err(|e| output_error(path, e))
-}
-
-fn output_error(path: &Path, e: impl std::fmt::Display) -> CliError {
-    CliError::Output {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    }
 }

@@ -21,6 +21,7 @@ use spritedx_model::restore::learned::training::{restore_loss, LossConfig};
 use spritedx_model::restore::learned::{Restorer, RestorerConfig};
 use spritedx_model::weights::{restorer_from_bytes, restorer_to_bytes};
 
+use super::{learning_rate, scalar, write_file};
 use crate::dataset::{self, Split};
 use crate::{plot, progress, CliError};
 
@@ -90,12 +91,12 @@ pub fn run(args: TrainRestoreArgs) -> Result<ExitCode, CliError> {
         ));
     }
     let (train, val) = sprites(&args.data)?;
-    fs::create_dir_all(&args.out).map_err(|e| output_error(&args.out, e))?;
+    fs::create_dir_all(&args.out).map_err(|e| CliError::output(&args.out, e))?;
     let device = Default::default();
     let config = RestorerConfig::new();
     TrainBackend::seed(&device, args.seed);
     let (mut model, start): (Restorer<TrainBackend>, usize) = if args.resume {
-        let bytes = fs::read(args.out.join("checkpoint.mpk")).map_err(|e| output_error(&args.out, e))?;
+        let bytes = fs::read(args.out.join("checkpoint.mpk")).map_err(|e| CliError::output(&args.out, e))?;
         let state: RunState =
             serde_json::from_str(&fs::read_to_string(args.out.join("state.json")).unwrap_or_default())
                 .map_err(|e| CliError::Usage(format!("cannot resume: state.json: {e}")))?;
@@ -115,7 +116,7 @@ pub fn run(args: TrainRestoreArgs) -> Result<ExitCode, CliError> {
         .create(true)
         .append(true)
         .open(&metrics_path)
-        .map_err(|e| output_error(&metrics_path, e))?;
+        .map_err(|e| CliError::output(&metrics_path, e))?;
     if start == 0 {
         csv.set_len(0).ok();
         writeln!(csv, "step,loss,palette,l1,edge,alpha,accuracy,val_loss,val_accuracy").ok();
@@ -173,7 +174,7 @@ pub fn run(args: TrainRestoreArgs) -> Result<ExitCode, CliError> {
                 "{},{:.5},{:.5},{:.5},{:.5},{:.5},{:.4},{:.5},{:.4}",
                 m.step, m.loss, m.palette, m.l1, m.edge, m.alpha, m.accuracy, m.val_loss, m.val_accuracy
             )
-            .map_err(|e| output_error(&metrics_path, e))?;
+            .map_err(|e| CliError::output(&metrics_path, e))?;
             bar.set_message(format!("loss {:.3} val acc {:.3}", m.loss, m.val_accuracy));
             save(&args.out.join("checkpoint.mpk"), &model)?;
             let state = serde_json::to_string(&RunState {
@@ -181,7 +182,7 @@ pub fn run(args: TrainRestoreArgs) -> Result<ExitCode, CliError> {
                 seed: args.seed,
             })
             .unwrap_or_default();
-            fs::write(args.out.join("state.json"), state).map_err(|e| output_error(&args.out, e))?;
+            fs::write(args.out.join("state.json"), state).map_err(|e| CliError::output(&args.out, e))?;
             plot::curves_from_csv(
                 &metrics_path,
                 &args.out.join("curve.png"),
@@ -205,12 +206,6 @@ pub fn run(args: TrainRestoreArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Cosine decay from `base` to a tenth of it.
-fn learning_rate(base: f64, step: usize, steps: usize) -> f64 {
-    let t = step as f64 / steps.max(1) as f64;
-    base * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * t).cos()))
-}
-
 fn validate(model: &Restorer<Flex>, examples: &[RestoreExample], weights: &LossConfig) -> (f32, f32) {
     let device = Default::default();
     let (mut loss, mut accuracy) = (0.0, 0.0);
@@ -224,16 +219,8 @@ fn validate(model: &Restorer<Flex>, examples: &[RestoreExample], weights: &LossC
     (loss / n, accuracy / n)
 }
 
-fn scalar<B: Backend>(t: &Tensor<B, 1>) -> f32 {
-    t.clone().into_scalar().elem::<f32>()
-}
-
 fn save<B: Backend>(path: &Path, model: &Restorer<B>) -> Result<(), CliError> {
-    let bytes = restorer_to_bytes(model)?;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::create_dir_all(dir).map_err(|e| output_error(dir, e))?;
-    }
-    fs::write(path, bytes).map_err(|e| output_error(path, e))
+    write_file(path, &restorer_to_bytes(model)?)
 }
 
 /// The dev split's sprites: (training, validation = one file in ten).
@@ -255,11 +242,4 @@ fn sprites(dir: &Path) -> Result<(Vec<RgbaImage>, Vec<RgbaImage>), CliError> {
         });
     }
     Ok((train, val))
-}
-
-fn output_error(path: &Path, e: impl std::fmt::Display) -> CliError {
-    CliError::Output {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    }
 }
