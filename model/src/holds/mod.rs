@@ -9,7 +9,9 @@
 //! automatically from the clip's own frame-to-frame noise. Keys are then moved to
 //! where the new drawing is fully there (a dissolve belongs to the hold before it),
 //! and direction reversals of the sprite (extremes) get a key when the split missed
-//! one. Each hold keeps the frame closest to its mean as its drawing.
+//! one; holds shorter than an animator would draw (a single frame at 60 fps) are
+//! merged into the drawing they lead to. Each hold keeps the frame closest to its
+//! mean as its drawing.
 
 mod segment;
 mod signature;
@@ -39,6 +41,11 @@ pub struct HoldOptions {
     pub cadence: f32,
     /// Longest hold in seconds (a longer one is split).
     pub max_hold_seconds: f32,
+    /// Shortest hold in seconds but at cuts: a shorter one is the tail of a
+    /// dissolve, not a drawing, and is merged into the drawing it leads to. The
+    /// default, 1/30 s, merges single frames of a 60 fps clip and nothing at 30 fps
+    /// or below.
+    pub min_hold_seconds: f32,
     /// Colour-histogram change (L1, 0..2) between two frames that makes a cut.
     pub cut_threshold: f32,
     /// Give direction reversals of the sprite's centroid a key when no key is near.
@@ -52,6 +59,7 @@ impl Default for HoldOptions {
             sensitivity: 8.0,
             cadence: 0.25,
             max_hold_seconds: 2.0,
+            min_hold_seconds: 1.0 / 30.0,
             cut_threshold: 0.5,
             keep_extremes: true,
         }
@@ -128,6 +136,8 @@ pub fn choose_holds(frames: &[RgbaImage], fps: f32, options: &HoldOptions) -> Re
     if options.keep_extremes {
         add_extremes(&mut keys, &signatures, &cuts);
     }
+    let min_len = ((options.min_hold_seconds * fps).round() as usize).max(1);
+    merge_short_holds(&mut keys, &cuts, frames.len(), min_len);
     let holds: Vec<usize> = keys
         .iter()
         .zip(keys.iter().skip(1).chain([&frames.len()]))
@@ -296,6 +306,27 @@ fn settle_after_dissolves(keys: &mut [usize], signatures: &[Signature], cuts: &[
     }
 }
 
+/// Removes the keys of holds shorter than `min_len` frames (a clip has `n`): the
+/// drawing there is the tail of a dissolve, and the key of the drawing it leads to
+/// stays. Cuts and the first frame always stay keys; a short hold that starts at one
+/// loses the key after it instead.
+fn merge_short_holds(keys: &mut Vec<usize>, cuts: &[usize], n: usize, min_len: usize) {
+    let fixed = |k: usize| k == 0 || cuts.contains(&k);
+    let mut i = 0;
+    while i < keys.len() {
+        let end = keys.get(i + 1).copied().unwrap_or(n);
+        if end - keys[i] >= min_len {
+            i += 1;
+        } else if !fixed(keys[i]) {
+            keys.remove(i);
+        } else if i + 1 < keys.len() && !fixed(keys[i + 1]) {
+            keys.remove(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+}
+
 /// Adds a key at each direction reversal of the sprite's centroid (an extreme of
 /// the motion) with no key within [`EXTREME_TOLERANCE`] frames. Reversals count only
 /// when the sprite travelled at least one pixel to and from them, so wobble does not.
@@ -386,6 +417,19 @@ mod tests {
             .iter()
             .zip(&holds.keys)
             .all(|(d, k)| (k..&(k + 3)).contains(&d)));
+    }
+
+    #[test]
+    fn single_frame_holds_merge_into_the_next_drawing_but_cuts_stay() {
+        let mut keys = vec![0, 58, 59, 90, 93, 94];
+        merge_short_holds(&mut keys, &[90], 100, 2);
+        assert_eq!(keys, vec![0, 59, 90, 94]);
+        let mut keys = vec![0, 1, 10, 99];
+        merge_short_holds(&mut keys, &[], 100, 2);
+        assert_eq!(keys, vec![0, 10]);
+        let mut keys = vec![0, 3, 4];
+        merge_short_holds(&mut keys, &[], 8, 1);
+        assert_eq!(keys, vec![0, 3, 4], "every hold is long enough at one frame");
     }
 
     #[test]
