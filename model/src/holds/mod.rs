@@ -116,7 +116,17 @@ pub fn choose_holds(frames: &[RgbaImage], fps: f32, options: &HoldOptions) -> Re
         return Err(SpriteDxError::InvalidOption(format!("fps must be positive, got {fps}")));
     }
     let signatures = aligned_signatures(frames);
-    let cuts = find_cuts(&signatures, options.cut_threshold);
+    let min_len = ((options.min_hold_seconds * fps).round() as usize).max(1);
+    let mut cuts = find_cuts(&signatures, options.cut_threshold);
+    // A shot shorter than the shortest hold is a flash or the middle of a fast
+    // dissolve: only its last cut starts something new.
+    cuts.dedup_by(|later, earlier| {
+        let short = *later - *earlier < min_len;
+        if short {
+            *earlier = *later;
+        }
+        short
+    });
     let drawing_cost = options
         .drawing_cost
         .unwrap_or_else(|| options.sensitivity * noise_level(&signatures, &cuts));
@@ -136,7 +146,6 @@ pub fn choose_holds(frames: &[RgbaImage], fps: f32, options: &HoldOptions) -> Re
     if options.keep_extremes {
         add_extremes(&mut keys, &signatures, &cuts);
     }
-    let min_len = ((options.min_hold_seconds * fps).round() as usize).max(1);
     merge_short_holds(&mut keys, &cuts, frames.len(), min_len);
     let holds: Vec<usize> = keys
         .iter()
