@@ -442,6 +442,17 @@ mod tests {
     }
 
     #[test]
+    fn a_one_frame_flash_is_not_a_shot_of_its_own() {
+        let flash = RgbaImage::from_pixel(32, 16, Rgba([40, 90, 230, 255]));
+        let mut frames: Vec<RgbaImage> = std::iter::repeat_n(bar(8), 10).collect();
+        frames.push(flash);
+        frames.extend(std::iter::repeat_n(bar(8), 10));
+        let holds = choose_holds(&frames, 60.0, &HoldOptions::default()).unwrap();
+        assert_eq!(holds.cuts, vec![11], "the flash's two cuts keep only the later one");
+        assert!(holds.holds.iter().all(|&h| h >= 2), "holds {:?}", holds.holds);
+    }
+
+    #[test]
     fn bad_clips_are_typed_errors() {
         assert!(matches!(
             choose_holds(&[], 24.0, &HoldOptions::default()),
