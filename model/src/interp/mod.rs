@@ -27,4 +27,4 @@ pub mod scene_gate;
 pub mod training;
 
 pub use inference::{interpolate, interpolate_with_default_weights, Interpolated};
-pub use model::{InterpolatorConfig, InterpolatorOutput, LayeredInterpolator};
+pub use model::{Analysis, InterpolatorConfig, InterpolatorOutput, LayeredInterpolator};

@@ -6,7 +6,7 @@ use burn::prelude::*;
 
 use super::background::BackgroundPath;
 use super::compositor::Compositor;
-use super::correlation::MotionEstimator;
+use super::correlation::{Motion, MotionEstimator};
 use super::encoder::{Encoder, LEVELS};
 use super::foreground::ForegroundPath;
 use super::scene_gate::SceneGate;
@@ -83,9 +83,7 @@ impl<B: Backend> LayeredInterpolator<B> {
     /// The correlation statistics the scene gate reads, for a pair of frames
     /// (`[batch, 4, h, w]` each). `-> [batch, STATISTICS]`
     pub fn cut_statistics(&self, frame0: Tensor<B, 4>, frame1: Tensor<B, 4>) -> Tensor<B, 2> {
-        let p0 = self.encoder.forward(frame0);
-        let p1 = self.encoder.forward(frame1);
-        self.motion.forward(&p0, &p1).statistics
+        self.analyse(frame0, frame1).motion.statistics
     }
 
     /// The network with `gate` as its scene gate (fitted on its own by
@@ -97,13 +95,45 @@ impl<B: Backend> LayeredInterpolator<B> {
 
     /// The frame at time `t` (0..1) between `frame0` and `frame1`, both
     /// `[batch, 4, h, w]` premultiplied RGBA in 0..1 with h and w multiples of
-    /// [`SIZE_MULTIPLE`]. The frame is computed even for a cut; callers hold instead
-    /// where `cut_logit` > 0 (see [`super::inference`]).
+    /// [`SIZE_MULTIPLE`]: [`Self::analyse`] then [`Self::render`]. The frame is
+    /// computed even for a cut; [`super::inference`] reads the gate after
+    /// [`Self::analyse`] and renders only where it does not hold.
     pub fn forward(&self, frame0: Tensor<B, 4>, frame1: Tensor<B, 4>, t: f32) -> InterpolatorOutput<B> {
-        let p0 = self.encoder.forward(frame0.clone());
-        let p1 = self.encoder.forward(frame1.clone());
+        let analysis = self.analyse(frame0.clone(), frame1.clone());
+        self.render(frame0, frame1, t, analysis)
+    }
+
+    /// The first part of [`Self::forward`]: both frames' feature pyramids, the motion
+    /// between them and the scene gate's cut logit (the cheap part: every level at
+    /// 1/2 to 1/16 resolution).
+    pub fn analyse(&self, frame0: Tensor<B, 4>, frame1: Tensor<B, 4>) -> Analysis<B> {
+        let p0 = self.encoder.forward(frame0);
+        let p1 = self.encoder.forward(frame1);
         let motion = self.motion.forward(&p0, &p1);
-        let cut_logit = self.gate.forward(motion.statistics);
+        let cut_logit = self.gate.forward(motion.statistics.clone());
+        Analysis {
+            p0,
+            p1,
+            motion,
+            cut_logit,
+        }
+    }
+
+    /// The rest of [`Self::forward`]: background, foreground and compositor at time
+    /// `t` from the frames and their [`Analysis`].
+    pub fn render(
+        &self,
+        frame0: Tensor<B, 4>,
+        frame1: Tensor<B, 4>,
+        t: f32,
+        analysis: Analysis<B>,
+    ) -> InterpolatorOutput<B> {
+        let Analysis {
+            p0,
+            p1,
+            motion,
+            cut_logit,
+        } = analysis;
         let coarse = LEVELS - 1;
         let background = self.background.forward(
             frame0.clone(),
@@ -132,6 +162,19 @@ impl<B: Backend> LayeredInterpolator<B> {
             mask: composite.mask,
         }
     }
+}
+
+/// What [`LayeredInterpolator::analyse`] finds for a pair of frames.
+#[derive(Debug, Clone)]
+pub struct Analysis<B: Backend> {
+    /// Feature pyramid of frame 0, finest (1/2) first.
+    pub p0: Vec<Tensor<B, 4>>,
+    /// Feature pyramid of frame 1, finest (1/2) first.
+    pub p1: Vec<Tensor<B, 4>>,
+    /// Motion between the frames and the correlation statistics.
+    pub motion: Motion<B>,
+    /// Scene-cut logit (a cut above 0). `[batch, 1]`
+    pub cut_logit: Tensor<B, 2>,
 }
 
 #[cfg(test)]
