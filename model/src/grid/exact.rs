@@ -5,7 +5,7 @@
 //! column of a cell, `ceil(line - 0.5)` for a grid line at `offset + k * pitch`.
 //! Where the changing columns of an image fit such a lattice exactly, that lattice
 //! is the grid, and no statistic is needed: the spectral search of [`super::axis`]
-//! can land on 2/3 or 5/4 of a non-integer pitch, which this test never accepts.
+//! can land on 2/3 or 1/2 of a non-integer pitch, which this test never accepts.
 //! The largest pitch that fits wins (a finer lattice that contains every line fits
 //! too). Dithering and gamma drift are seen through by counting only strong
 //! changes; anything smooth, noisy or compressed changes adjacent columns and is
