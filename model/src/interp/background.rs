@@ -48,21 +48,20 @@ impl<B: Backend> BackgroundPath<B> {
     }
 
     /// Warps `frame0`, `frame1` (`[batch, 4, h, w]`) to time `t` along the affine grid
-    /// fitted to `flow` (`[batch, 2, h/2, w/2]`, finest-level pixels), with the
-    /// coarsest pyramid levels `coarse0`, `coarse1` (`[batch, c, h/16, w/16]`) as context.
+    /// fitted to `full_flow` (`[batch, 2, h, w]`, input pixels), with the coarsest
+    /// pyramid levels `coarse0`, `coarse1` (`[batch, c, h/16, w/16]`) as context.
     pub fn forward(
         &self,
         frame0: Tensor<B, 4>,
         frame1: Tensor<B, 4>,
         t: f32,
-        flow: Tensor<B, 4>,
+        full_flow: Tensor<B, 4>,
         coarse0: Tensor<B, 4>,
         coarse1: Tensor<B, 4>,
     ) -> Background<B> {
         let [b, _, h, w] = frame0.dims();
         let [_, _, h16, w16] = coarse0.dims();
         let g = self.grid;
-        let full_flow = resize_flow(flow, [h, w]); // [b, 2, h, w]
         let flow16 = resize_flow(full_flow.clone(), [h16, w16]);
         let x = Tensor::cat(vec![coarse0, coarse1, flow16 / 16.0], 1);
         let x = leaky_relu(self.features.forward(x), LEAK);

@@ -12,7 +12,7 @@ use burn::tensor::module::deform_conv2d;
 use burn::tensor::ops::DeformConvOptions;
 
 use super::encoder::{conv3, LEAK};
-use super::ops::{resize, resize_flow, warp};
+use super::ops::{resize, warp, FlowScales};
 
 /// Image channels (premultiplied RGBA).
 const CHANNELS: usize = 4;
@@ -57,7 +57,7 @@ impl<B: Backend> ForegroundPath<B> {
     }
 
     /// The foreground estimate at time `t` from `frame0`, `frame1` (`[batch, 4, h, w]`),
-    /// the motion `flow` (`[batch, 2, h/2, w/2]`, finest-level pixels) and the finest
+    /// the motion `flow` (at half and full resolution) and the finest
     /// pyramid levels `fine0`, `fine1` (`[batch, c, h/2, w/2]`). `[batch, 4, h, w]`
     ///
     /// Both frames are first warped along the motion to time `t`; the kernels then
@@ -68,7 +68,7 @@ impl<B: Backend> ForegroundPath<B> {
         frame0: Tensor<B, 4>,
         frame1: Tensor<B, 4>,
         t: f32,
-        flow: Tensor<B, 4>,
+        flow: FlowScales<B>,
         fine0: Tensor<B, 4>,
         fine1: Tensor<B, 4>,
     ) -> Tensor<B, 4> {
@@ -76,8 +76,8 @@ impl<B: Backend> ForegroundPath<B> {
         let [_, _, h2, w2] = fine0.dims();
         let k = self.taps();
         let device = frame0.device();
-        let aligned1 = warp(fine1, flow.clone());
-        let x = Tensor::cat(vec![fine0, aligned1, flow.clone() * 0.25], 1);
+        let aligned1 = warp(fine1, flow.half.clone());
+        let x = Tensor::cat(vec![fine0, aligned1, flow.half * 0.25], 1);
         let x = leaky_relu(self.hidden.forward(x), LEAK);
         let x = leaky_relu(self.hidden2.forward(x), LEAK);
 
@@ -103,7 +103,7 @@ impl<B: Backend> ForegroundPath<B> {
         let offsets0 = resize(self.offsets0.forward(x.clone()), [h, w]); // [b, 2k, h, w]
         let offsets1 = resize(self.offsets1.forward(x), [h, w]);
 
-        let full_flow = resize_flow(flow, [h, w]); // [b, 2 (x, y), h, w]
+        let full_flow = flow.full; // [b, 2 (x, y), h, w]
         let moved0 = warp(frame0, full_flow.clone() * (-t as f64));
         let moved1 = warp(frame1, full_flow * (1.0 - t as f64));
         let ones = Tensor::<B, 4>::ones([CHANNELS, 1, side, side], &device);

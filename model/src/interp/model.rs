@@ -9,6 +9,7 @@ use super::compositor::Compositor;
 use super::correlation::{Motion, MotionEstimator};
 use super::encoder::{Encoder, LEVELS};
 use super::foreground::ForegroundPath;
+use super::ops::{resize_flow, FlowScales};
 use super::scene_gate::SceneGate;
 
 /// Input and output channels: premultiplied red, green, blue and alpha in 0..1.
@@ -135,17 +136,23 @@ impl<B: Backend> LayeredInterpolator<B> {
             cut_logit,
         } = analysis;
         let coarse = LEVELS - 1;
+        let [_, _, h, w] = frame0.dims();
+        // Both paths move the frames along the motion at full size: resized once.
+        let flow = FlowScales {
+            full: resize_flow(motion.flow.clone(), [h, w]),
+            half: motion.flow.clone(),
+        };
         let background = self.background.forward(
             frame0.clone(),
             frame1.clone(),
             t,
-            motion.flow.clone(),
+            flow.full.clone(),
             p0[coarse].clone(),
             p1[coarse].clone(),
         );
         let foreground = self
             .foreground
-            .forward(frame0, frame1, t, motion.flow.clone(), p0[0].clone(), p1[0].clone());
+            .forward(frame0, frame1, t, flow, p0[0].clone(), p1[0].clone());
         let composite = self.compositor.forward(
             background.image.clone(),
             foreground.clone(),

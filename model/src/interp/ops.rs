@@ -49,6 +49,16 @@ pub fn resize_flow<B: Backend>(flow: Tensor<B, 4>, size: [usize; 2]) -> Tensor<B
     resize(flow, size) * scale
 }
 
+/// A motion field at the finest pyramid level and resized to the frames, computed
+/// once for the paths that need either.
+#[derive(Debug, Clone)]
+pub struct FlowScales<B: Backend> {
+    /// In finest-level pixels. `[batch, 2, h/2, w/2]`
+    pub half: Tensor<B, 4>,
+    /// In input pixels. `[batch, 2, h, w]`
+    pub full: Tensor<B, 4>,
+}
+
 /// Removes each channel's mean over the image, then scales every position's feature
 /// vector to unit length: correlations become normalised cross-correlations, which
 /// tell matching content from merely similar statistics (raw post-ReLU features are
