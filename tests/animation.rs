@@ -13,13 +13,6 @@ use bevy_spritedx::model::image::RgbaImage;
 use bevy_spritedx::prelude::*;
 use support::*;
 
-/// The shipped CC0 walk cycle (4 frames of 16x16).
-fn walk_frames() -> Vec<RgbaImage> {
-    (0..4)
-        .map(|i| load_image(shipped(&format!("anim/ninja_walk_right/frame_{i:02}.png"))).unwrap())
-        .collect()
-}
-
 /// The frames as a generator would draw them: 3.7x, off-grid phase, same for all.
 fn ai_frames() -> Vec<RgbaImage> {
     walk_frames()

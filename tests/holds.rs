@@ -15,14 +15,7 @@ use support::*;
 /// The shipped CC0 walk cycle made fluid at 60 fps: held 2, 1, 3, 1 frames at 10 fps,
 /// every output frame a new picture (wobble, dissolves).
 fn fluid_walk() -> FluidClip {
-    fluid_clip(&walk(), &[2, 1, 3, 1], 10.0, &FluidClipOptions::default())
-}
-
-/// The four drawings of the shipped walk cycle.
-fn walk() -> Vec<RgbaImage> {
-    (0..4)
-        .map(|i| load_image(shipped(&format!("anim/ninja_walk_right/frame_{i:02}.png"))).unwrap())
-        .collect()
+    fluid_clip(&walk_frames(), &[2, 1, 3, 1], 10.0, &FluidClipOptions::default())
 }
 
 /// Runs `spritedx holds <dir>/fluid --fps 60 --json <dir>/holds.json --export
@@ -150,7 +143,7 @@ fn the_restored_export_is_the_walk_cycle_on_whole_pixels() {
         .map(|i| load_image(dir.join(format!("export/frame_{i:02}.png"))).unwrap())
         .collect();
     let mut shifts = Vec::new();
-    for (restored, original) in exported.iter().zip(&walk()) {
+    for (restored, original) in exported.iter().zip(&walk_frames()) {
         assert_eq!(restored.dimensions(), exported[0].dimensions());
         let score = bevy_spritedx::model::metrics::accuracy(restored, original);
         assert!(score.snapped >= 0.9, "{score:?}");

@@ -9,17 +9,9 @@ use std::time::Duration;
 use bevy::image::TextureAtlasLayout;
 use bevy::prelude::*;
 use bevy_spritedx::asset::convert::image_to_rgba;
-use bevy_spritedx::model::image::RgbaImage;
 use bevy_spritedx::model::interp::interpolate_with_default_weights;
 use bevy_spritedx::prelude::*;
 use support::*;
-
-/// The four drawings of the shipped walk cycle.
-fn walk() -> Vec<RgbaImage> {
-    (0..4)
-        .map(|i| load_image(shipped(&format!("anim/ninja_walk_right/frame_{i:02}.png"))).unwrap())
-        .collect()
-}
 
 /// Frame changes seen by the test.
 #[derive(Resource, Default)]
@@ -32,7 +24,7 @@ fn record(mut seen: ResMut<Seen>, mut changed: MessageReader<FrameChanged>) {
 #[test]
 fn an_in_betweens_step_adds_the_interpolators_frames_and_the_player_shows_them() {
     let dir = asset_dir("in_betweens");
-    let drawings = walk();
+    let drawings = walk_frames();
     for (i, frame) in drawings.iter().enumerate() {
         write(&dir, &format!("frame_{i:02}.png"), png(frame));
     }
@@ -115,7 +107,7 @@ fn an_in_betweens_step_adds_the_interpolators_frames_and_the_player_shows_them()
 #[test]
 fn in_betweens_with_a_bad_rate_fail_with_a_typed_error() {
     let dir = asset_dir("in_betweens_bad");
-    for (i, frame) in walk().iter().enumerate() {
+    for (i, frame) in walk_frames().iter().enumerate() {
         write(&dir, &format!("frame_{i:02}.png"), png(frame));
     }
     write(

@@ -14,6 +14,16 @@ pub fn shipped(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets").join(name)
 }
 
+/// The shipped CC0 walk cycle: its four drawings (16x16 each).
+pub fn walk_frames() -> Vec<bevy_spritedx::model::image::RgbaImage> {
+    (0..4)
+        .map(|i| {
+            bevy_spritedx::model::prelude::load_image(shipped(&format!("anim/ninja_walk_right/frame_{i:02}.png")))
+                .unwrap()
+        })
+        .collect()
+}
+
 /// An empty asset folder for one test.
 pub fn asset_dir(test: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
