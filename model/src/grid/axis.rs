@@ -800,36 +800,45 @@ impl Coherence {
         let (lo, hi) = (knots[1], knots[knots.len() - 2]);
         let inside = ((lo.ceil() as usize)..(hi.floor() as usize).min(self.width)).step_by(step);
         let share = inside.len() as f64 / self.width as f64;
+        // Where each knot reads its row (linear between pixel centres): the left
+        // pixel and the weight of the right one. The same for every row.
+        let knot_reads: Vec<(usize, f64)> = knots
+            .iter()
+            .map(|&k| {
+                let u = (k - 0.5).clamp(0.0, (self.width - 1) as f32);
+                let i = (u.floor() as usize).min(self.width.saturating_sub(2));
+                (i, (u - i as f32) as f64)
+            })
+            .collect();
+        // Each scored pixel: its column, the knot left of it, the linear weight of
+        // the right knot and the Catmull-Rom weights of the four knots around it.
+        let mut taps = Vec::with_capacity(inside.len());
+        let mut j = 1;
+        for x in inside {
+            let t = x as f32 + 0.5;
+            while j + 3 < knots.len() && t > knots[j + 1] {
+                j += 1;
+            }
+            let f = ((t - knots[j]) / p).clamp(0.0, 1.0) as f64;
+            let (f2, f3) = (f * f, f * f * f);
+            let w = [
+                0.5 * (-f + 2.0 * f2 - f3),
+                0.5 * (2.0 - 5.0 * f2 + 3.0 * f3),
+                0.5 * (f + 4.0 * f2 - 3.0 * f3),
+                0.5 * (f3 - f2),
+            ];
+            taps.push((x, j, f, w));
+        }
         let mut values = vec![[0.0f64; 4]; knots.len()];
         let (mut linear, mut cubic, mut total) = (0.0f64, 0.0f64, 0.0f64);
+        let last = self.width - 1;
         for (row, row_total) in self.rows.iter().zip(&self.row_totals).step_by(stride) {
             let pixel = |x: usize, c: usize| row[x + 1][c] - row[x][c];
-            // The row's value at a continuous position (linear between pixel centres).
-            let at = |t: f32, c: usize| {
-                let u = (t - 0.5).clamp(0.0, (self.width - 1) as f32);
-                let i = (u.floor() as usize).min(self.width.saturating_sub(2));
-                let f = (u - i as f32) as f64;
-                pixel(i, c) * (1.0 - f) + pixel((i + 1).min(self.width - 1), c) * f
-            };
-            for (v, &k) in values.iter_mut().zip(&knots) {
-                *v = [0, 1, 2, 3].map(|c| at(k, c));
+            for (v, &(i, f)) in values.iter_mut().zip(&knot_reads) {
+                *v = [0, 1, 2, 3].map(|c| pixel(i, c) * (1.0 - f) + pixel((i + 1).min(last), c) * f);
             }
             total += row_total * share;
-            let mut j = 1;
-            for x in inside.clone() {
-                let t = x as f32 + 0.5;
-                while j + 3 < knots.len() && t > knots[j + 1] {
-                    j += 1;
-                }
-                let f = ((t - knots[j]) / p).clamp(0.0, 1.0) as f64;
-                // Catmull-Rom weights of the four knots around the pixel.
-                let (f2, f3) = (f * f, f * f * f);
-                let w = [
-                    0.5 * (-f + 2.0 * f2 - f3),
-                    0.5 * (2.0 - 5.0 * f2 + 3.0 * f3),
-                    0.5 * (f + 4.0 * f2 - 3.0 * f3),
-                    0.5 * (f3 - f2),
-                ];
+            for &(x, j, f, w) in &taps {
                 let (k0, k1, k2, k3) = (&values[j - 1], &values[j], &values[j + 1], &values[j + 2]);
                 for (c, (((v0, v1), v2), v3)) in k0.iter().zip(k1).zip(k2).zip(k3).enumerate() {
                     let straight = v1 * (1.0 - f) + v2 * f;
