@@ -692,9 +692,10 @@ fn refine_phase(coherence: &Coherence, start: Candidate) -> Candidate {
 /// Per-row prefix sums of the rows with content, for the residual of cell means.
 struct Coherence {
     width: usize,
-    /// Per scored row: `[width + 1]` prefix sums of the four channels and of their
-    /// squares (summed).
-    rows: Vec<Vec<[f64; 5]>>,
+    /// Per scored row: `[width + 1]` prefix sums of the four channels.
+    rows: Vec<Vec<[f64; 4]>>,
+    /// Per scored row: the sum of its squared channel values.
+    row_squares: Vec<f64>,
     /// Per scored row: squared deviation from the row's mean.
     row_totals: Vec<f64>,
     /// Total squared deviation from each row's mean.
@@ -716,26 +717,29 @@ impl Coherence {
             .collect();
         let step = content.len().div_ceil(MAX_SCORED_ROWS).max(1);
         let mut rows = Vec::new();
+        let mut row_squares = Vec::new();
         let mut row_totals = Vec::new();
         for row in content.into_iter().step_by(step) {
             let mut prefix = Vec::with_capacity(width + 1);
             let mut acc = [0.0f64; 5];
-            prefix.push(acc);
+            prefix.push([0.0; 4]);
             for px in row {
                 for c in 0..4 {
                     let v = px[c] as f64;
                     acc[c] += v;
                     acc[4] += v * v;
                 }
-                prefix.push(acc);
+                prefix.push([acc[0], acc[1], acc[2], acc[3]]);
             }
             row_totals.push(acc[4] - acc[..4].iter().map(|a| a * a).sum::<f64>() / width as f64);
+            row_squares.push(acc[4]);
             rows.push(prefix);
         }
         Self {
             width,
             total: row_totals.iter().sum(),
             rows,
+            row_squares,
             row_totals,
             scratch: RefCell::new(Vec::new()),
             memo: RefCell::new(HashMap::new()),
@@ -835,7 +839,13 @@ impl Coherence {
         for (row, row_total) in self.rows.iter().zip(&self.row_totals).step_by(stride) {
             let pixel = |x: usize, c: usize| row[x + 1][c] - row[x][c];
             for (v, &(i, f)) in values.iter_mut().zip(&knot_reads) {
-                *v = [0, 1, 2, 3].map(|c| pixel(i, c) * (1.0 - f) + pixel((i + 1).min(last), c) * f);
+                let (left, right) = (
+                    (&row[i], &row[i + 1]),
+                    (&row[(i + 1).min(last)], &row[(i + 1).min(last) + 1]),
+                );
+                for (c, v) in v.iter_mut().enumerate() {
+                    *v = (left.1[c] - left.0[c]) * (1.0 - f) + (right.1[c] - right.0[c]) * f;
+                }
             }
             total += row_total * share;
             for &(x, j, f, w) in &taps {
@@ -885,24 +895,33 @@ impl Coherence {
         let stride = self.rows.len().div_ceil(rows).max(1);
         // The cells tile the row, so their sums of squares add up to the row's: only
         // the squared cell sums over the lengths (the explained part) are needed.
-        // Four independent accumulators keep the loop from waiting on one sum.
-        let explained_by = |row: &[[f64; 5]], (start, end, inv): (usize, usize, f64)| {
-            let (a, b) = (row[start], row[end]);
-            let (d0, d1, d2, d3) = (b[0] - a[0], b[1] - a[1], b[2] - a[2], b[3] - a[3]);
-            (d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3) * inv
-        };
+        // Each cell reads the prefix at its end and reuses its start from the cell
+        // before; four independent accumulators keep the loop from waiting on one sum.
+        let chunked = cells.len() - cells.len() % 4;
         let (mut sse, mut total) = (0.0, 0.0);
-        for (row, row_total) in self.rows.iter().zip(&self.row_totals).step_by(stride) {
+        let rows = self.rows.iter().zip(&self.row_squares).zip(&self.row_totals);
+        for ((row, squares), row_total) in rows.step_by(stride) {
             total += row_total;
+            let mut before = row[0];
+            let mut explained_by = |&(_, end, inv): &(usize, usize, f64)| {
+                let after = row[end];
+                let (d0, d1, d2, d3) = (
+                    after[0] - before[0],
+                    after[1] - before[1],
+                    after[2] - before[2],
+                    after[3] - before[3],
+                );
+                before = after;
+                (d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3) * inv
+            };
             let mut explained = [0.0f64; 4];
-            let chunks = cells.chunks_exact(4);
-            let rest: f64 = chunks.remainder().iter().map(|&c| explained_by(row, c)).sum();
-            for chunk in chunks {
-                for (acc, &c) in explained.iter_mut().zip(chunk) {
-                    *acc += explained_by(row, c);
+            for chunk in cells[..chunked].chunks_exact(4) {
+                for (acc, cell) in explained.iter_mut().zip(chunk) {
+                    *acc += explained_by(cell);
                 }
             }
-            sse += row[self.width][4] - row[0][4] - (explained.iter().sum::<f64>() + rest);
+            let rest: f64 = cells[chunked..].iter().map(&mut explained_by).sum();
+            sse += squares - (explained.iter().sum::<f64>() + rest);
         }
         if total > 0.0 {
             sse / total

@@ -32,12 +32,19 @@ impl Plane {
         }
     }
 
-    /// The same plane with x and y swapped.
+    /// The same plane with x and y swapped (in square tiles, so that both the reads
+    /// and the writes stay within a few cache lines).
     pub fn transposed(&self) -> Self {
+        const TILE: usize = 32;
         let mut pixels = vec![[0; 4]; self.pixels.len()];
-        for y in 0..self.height {
-            for x in 0..self.width {
-                pixels[x * self.height + y] = self.pixels[y * self.width + x];
+        for y0 in (0..self.height).step_by(TILE) {
+            for x0 in (0..self.width).step_by(TILE) {
+                for y in y0..(y0 + TILE).min(self.height) {
+                    let row = &self.pixels[y * self.width..(y + 1) * self.width];
+                    for (x, &px) in row.iter().enumerate().take((x0 + TILE).min(self.width)).skip(x0) {
+                        pixels[x * self.height + y] = px;
+                    }
+                }
             }
         }
         Self {
@@ -74,18 +81,32 @@ impl Profiles {
         let w = planes[0].width;
         let mut first = vec![0i64; w.saturating_sub(1)];
         let mut second = vec![0i64; w];
+        // Each row's sums fit an i32 column; the totals over many rows and planes
+        // need i64.
+        let mut row_first = vec![0i32; w.saturating_sub(1)];
+        let mut row_second = vec![0i32; w.saturating_sub(2)];
+        let abs_sum = |d: [i32; 4]| d[0].abs() + d[1].abs() + d[2].abs() + d[3].abs();
         for plane in planes {
             for y in 0..plane.height {
                 let row = plane.row(y);
-                for x in 0..w.saturating_sub(1) {
-                    let (a, b) = (row[x], row[x + 1]);
-                    first[x] +=
-                        ((a[0] - b[0]).abs() + (a[1] - b[1]).abs() + (a[2] - b[2]).abs() + (a[3] - b[3]).abs()) as i64;
+                for (out, pair) in row_first.iter_mut().zip(row.windows(2)) {
+                    let (a, b) = (pair[0], pair[1]);
+                    *out = abs_sum([a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3]]);
                 }
-                for x in 1..w.saturating_sub(1) {
-                    let (a, b, c) = (row[x - 1], row[x], row[x + 1]);
-                    let d = |i: usize| (a[i] - 2 * b[i] + c[i]).abs();
-                    second[x] += (d(0) + d(1) + d(2) + d(3)) as i64;
+                for (out, triple) in row_second.iter_mut().zip(row.windows(3)) {
+                    let (a, b, c) = (triple[0], triple[1], triple[2]);
+                    *out = abs_sum([
+                        a[0] - 2 * b[0] + c[0],
+                        a[1] - 2 * b[1] + c[1],
+                        a[2] - 2 * b[2] + c[2],
+                        a[3] - 2 * b[3] + c[3],
+                    ]);
+                }
+                for (total, &v) in first.iter_mut().zip(&row_first) {
+                    *total += v as i64;
+                }
+                for (total, &v) in second.iter_mut().skip(1).zip(&row_second) {
+                    *total += v as i64;
                 }
             }
         }
