@@ -206,3 +206,50 @@ fn interpolate_writes_a_frame_and_a_batch_goes_on_after_a_bad_pair() {
         "the same pair gives the same frame"
     );
 }
+
+/// Reads a run directory's `metrics.csv` steps and `state.json` step.
+fn run_progress(dir: &Path) -> (Vec<usize>, usize) {
+    let csv = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
+    let steps = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().parse().unwrap())
+        .collect();
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("state.json")).unwrap()).unwrap();
+    (steps, state["step"].as_u64().unwrap() as usize)
+}
+
+#[test]
+fn train_restore_resumes_where_it_stopped_and_exports_loadable_weights() {
+    let dir = scratch("train");
+    let run = dir.join("run");
+    let train = |steps: &str, extra: &[&std::ffi::OsStr]| {
+        spritedx()
+            .args([
+                "train", "restore", "--steps", steps, "--every", "1", "--batch", "1", "--crop", "8",
+            ])
+            .arg("--data")
+            .arg(asset("sprites"))
+            .arg("--out")
+            .arg(&run)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    // Resuming a run that never checkpointed is a usage error, not a fresh start.
+    let early = train("2", &["--resume".as_ref()]);
+    assert_eq!(early.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&early.stderr).contains("cannot resume"));
+
+    assert!(train("2", &[]).status.success());
+    assert_eq!(run_progress(&run), (vec![1, 2], 2));
+    assert!(run.join("curve.png").exists());
+    let export = dir.join("restorer.mpk");
+    let resumed = train("3", &["--resume".as_ref(), "--export".as_ref(), export.as_os_str()]);
+    assert!(resumed.status.success(), "{}", String::from_utf8_lossy(&resumed.stderr));
+    assert_eq!(run_progress(&run), (vec![1, 2, 3], 3));
+    let bytes = std::fs::read(&export).unwrap();
+    let device = Default::default();
+    spritedx_model::weights::restorer_from_bytes::<burn::backend::Flex>(&bytes, "restorer.mpk", &device).unwrap();
+}

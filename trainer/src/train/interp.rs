@@ -11,7 +11,6 @@
 //! `discriminator.mpk` and `state.json` (for `--resume`) to the run directory.
 
 use std::fs;
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -31,10 +30,11 @@ use spritedx_model::interp::training::{
 use spritedx_model::interp::{InterpolatorConfig, LayeredInterpolator};
 use spritedx_model::weights::{interpolator_from_bytes, interpolator_to_bytes, WeightsRecorder};
 
+use super::run_dir::{RunArgs, RunDir};
 use super::{learning_rate, scalar, write_file};
 use crate::dataset::Split;
 use crate::interp_data::{load_sources, InterpSources};
-use crate::{plot, progress, CliError};
+use crate::{progress, CliError};
 
 type TrainBackend = Autodiff<Flex>;
 
@@ -65,18 +65,9 @@ pub struct TrainInterpArgs {
     /// Step at which phase 2 (the discriminator) starts; none by default.
     #[arg(long)]
     pub gan_start: Option<usize>,
-    /// Seed of the initial weights and the cases.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    /// Validate (and checkpoint) every this many steps.
-    #[arg(long, default_value_t = 100)]
-    pub every: usize,
-    /// Continue from the run directory's checkpoint.
-    #[arg(long)]
-    pub resume: bool,
-    /// Also write the final weights here (e.g. assets/models/interpolator.mpk).
-    #[arg(long)]
-    pub export: Option<PathBuf>,
+    /// Seed, checkpoints, resume and export.
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 /// Batches of discriminator warm-up at the start of phase 2.
@@ -104,28 +95,31 @@ pub fn run(args: TrainInterpArgs) -> Result<ExitCode, CliError> {
             message: "needs drawing triplets and still sprites in the dev split".into(),
         });
     }
-    fs::create_dir_all(&args.out).map_err(|e| CliError::output(&args.out, e))?;
+    let run = &args.run;
+    let (mut dir, resumed) = RunDir::open::<RunState>(
+        &args.out,
+        run.resume,
+        "step,loss,l1,perceptual,edge,gate,motion,adversarial,d_loss,val_l1,val_psnr,val_gate_accuracy",
+    )?;
     let device = Default::default();
-    TrainBackend::seed(&device, args.seed);
+    TrainBackend::seed(&device, run.seed);
     let perceptual = PerceptualFeatures::<TrainBackend>::shipped(&device)?;
     let mut discriminator = PatchDiscriminator::<TrainBackend>::new(&device);
-    let (mut model, start, mut d_lr): (LayeredInterpolator<TrainBackend>, usize, f64) = if args.resume {
-        let bytes = fs::read(args.out.join("checkpoint.mpk")).map_err(|e| CliError::output(&args.out, e))?;
-        let state: RunState =
-            serde_json::from_str(&fs::read_to_string(args.out.join("state.json")).unwrap_or_default())
-                .map_err(|e| CliError::Usage(format!("cannot resume: state.json: {e}")))?;
-        if let Ok(d) = fs::read(args.out.join("discriminator.mpk")) {
-            if let Ok(record) = WeightsRecorder::default().load(d, &device) {
-                discriminator = discriminator.load_record(record);
+    let (mut model, start, mut d_lr): (LayeredInterpolator<TrainBackend>, usize, f64) = match resumed {
+        Some(r) => {
+            // A run still in phase 1 has no discriminator yet.
+            if let Ok(d) = fs::read(dir.path("discriminator.mpk")) {
+                if let Ok(record) = WeightsRecorder::default().load(d, &device) {
+                    discriminator = discriminator.load_record(record);
+                }
             }
+            (
+                interpolator_from_bytes(&r.checkpoint, "checkpoint.mpk", &device)?,
+                r.state.step,
+                r.state.discriminator_lr,
+            )
         }
-        (
-            interpolator_from_bytes(&bytes, "checkpoint.mpk", &device)?,
-            state.step,
-            state.discriminator_lr,
-        )
-    } else {
-        (InterpolatorConfig::new().init(&device), 0, args.lr)
+        None => (InterpolatorConfig::new().init(&device), 0, args.lr),
     };
     let clip = || Some(GradientClippingConfig::Norm(1.0));
     let mut optim = AdamConfig::new()
@@ -140,32 +134,14 @@ pub fn run(args: TrainInterpArgs) -> Result<ExitCode, CliError> {
         ..ShotOptions::default()
     };
     let val: Vec<InterpExample> = (0..32)
-        .map(|i| make_case(&sources, &shot, args.seed ^ 0x5eed_0000 ^ i as u64, i % 8))
+        .map(|i| make_case(&sources, &shot, run.seed ^ 0x5eed_0000 ^ i as u64, i % 8))
         .collect();
-
-    let metrics_path = args.out.join("metrics.csv");
-    let mut csv = fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&metrics_path)
-        .map_err(|e| CliError::output(&metrics_path, e))?;
-    if start == 0 {
-        csv.set_len(0).ok();
-        writeln!(
-            csv,
-            "step,loss,l1,perceptual,edge,gate,motion,adversarial,d_loss,val_l1,val_psnr,val_gate_accuracy"
-        )
-        .ok();
-    }
     let bar = progress::bar(args.steps.saturating_sub(start) as u64, "train");
     let mut window: Vec<[f32; 8]> = Vec::new();
     for step in start..args.steps {
         let examples: Vec<InterpExample> = (0..args.batch)
             .map(|i| {
-                let seed = args
-                    .seed
-                    .wrapping_mul(0x9E37_79B9)
-                    .wrapping_add((step * args.batch + i) as u64);
+                let seed = run.case_seed(step, args.batch, i);
                 augment(make_case(&sources, &shot, seed, seed as usize), seed ^ 0xf1f1)
             })
             .collect();
@@ -218,13 +194,12 @@ pub fn run(args: TrainInterpArgs) -> Result<ExitCode, CliError> {
         let grads = GradientsParams::from_grads(loss.total.backward(), &model);
         model = optim.step(learning_rate(args.lr, step, args.steps), model, grads);
         bar.inc(1);
-        if (step + 1) % args.every == 0 || step + 1 == args.steps {
+        if run.checkpoints_after(step, args.steps) {
             let (val_l1, val_psnr, val_gate) = validate(&model.valid(), &val);
             let means: [f32; 8] =
                 std::array::from_fn(|k| window.iter().map(|w| w[k]).sum::<f32>() / window.len().max(1) as f32);
             let mean = |k: usize| means[k];
-            writeln!(
-                csv,
+            dir.log(&format!(
                 "{},{:.5},{:.5},{:.5},{:.5},{:.5},{:.4},{:.5},{:.5},{:.5},{:.3},{:.4}",
                 step + 1,
                 mean(0),
@@ -238,45 +213,28 @@ pub fn run(args: TrainInterpArgs) -> Result<ExitCode, CliError> {
                 val_l1,
                 val_psnr,
                 val_gate
-            )
-            .map_err(|e| CliError::output(&metrics_path, e))?;
+            ))?;
             window.clear();
             bar.set_message(format!("loss {:.4} val psnr {:.2}", mean(0), val_psnr));
-            write_file(&args.out.join("checkpoint.mpk"), &interpolator_to_bytes(&model)?)?;
             let d_bytes = WeightsRecorder::default()
                 .record(discriminator.clone().into_record(), ())
                 .map_err(|e| CliError::Usage(format!("cannot encode the discriminator: {e}")))?;
-            write_file(&args.out.join("discriminator.mpk"), &d_bytes)?;
-            let state = serde_json::to_string(&RunState {
+            write_file(&dir.path("discriminator.mpk"), &d_bytes)?;
+            let state = RunState {
                 step: step + 1,
-                seed: args.seed,
+                seed: run.seed,
                 discriminator_lr: d_lr,
-            })
-            .unwrap_or_default();
-            fs::write(args.out.join("state.json"), state).map_err(|e| CliError::output(&args.out, e))?;
-            plot::curves_from_csv(&metrics_path, &args.out.join("curve.png"), &["loss", "val_l1", "l1"])?;
+            };
+            dir.checkpoint(&interpolator_to_bytes(&model)?, &state, &["loss", "val_l1", "l1"])?;
         }
     }
     bar.finish();
-    let (model_fitted, accuracy) = fit_scene_gate(model.valid(), &sources, &shot, args.seed);
+    let (model, accuracy) = fit_scene_gate(model.valid(), &sources, &shot, run.seed);
     println!(
         "scene gate fitted on frozen features: {:.1}% of held-out pairs right",
         accuracy * 100.0
     );
-    let model = model_fitted;
-    write_file(&args.out.join("checkpoint.mpk"), &interpolator_to_bytes(&model)?)?;
-    if let Some(path) = &args.export {
-        write_file(path, &interpolator_to_bytes(&model)?)?;
-    }
-    println!(
-        "trained {} steps; weights in {}{}",
-        args.steps,
-        args.out.join("checkpoint.mpk").display(),
-        args.export
-            .as_ref()
-            .map(|p| format!(" and {}", p.display()))
-            .unwrap_or_default()
-    );
+    dir.finish(args.steps, &interpolator_to_bytes(&model)?, run.export.as_deref())?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -2,6 +2,7 @@
 
 pub mod interp;
 pub mod restore;
+pub mod run_dir;
 
 use std::fs;
 use std::path::Path;

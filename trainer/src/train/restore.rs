@@ -3,8 +3,6 @@
 //! (burn-ndarray). Writes `metrics.csv`, `curve.png`, `checkpoint.mpk` and
 //! `state.json` (for `--resume`) to the run directory, and the final weights to `--export`.
 
-use std::fs;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -21,9 +19,10 @@ use spritedx_model::restore::learned::training::{restore_loss, LossConfig};
 use spritedx_model::restore::learned::{Restorer, RestorerConfig};
 use spritedx_model::weights::{restorer_from_bytes, restorer_to_bytes};
 
-use super::{learning_rate, scalar, write_file};
+use super::run_dir::{RunArgs, RunDir};
+use super::{learning_rate, scalar};
 use crate::dataset::{self, Split};
-use crate::{plot, progress, CliError};
+use crate::{progress, CliError};
 
 type TrainBackend = Autodiff<Flex>;
 
@@ -49,18 +48,9 @@ pub struct TrainRestoreArgs {
     /// Adam learning rate.
     #[arg(long, default_value_t = 2e-3)]
     pub lr: f64,
-    /// Seed of the initial weights, the sprite order and the degradations.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    /// Validate (and checkpoint) every this many steps.
-    #[arg(long, default_value_t = 100)]
-    pub every: usize,
-    /// Continue from the run directory's checkpoint.
-    #[arg(long)]
-    pub resume: bool,
-    /// Also write the final weights here (e.g. assets/models/restorer.mpk).
-    #[arg(long)]
-    pub export: Option<PathBuf>,
+    /// Seed, checkpoints, resume and export.
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 /// What a run directory remembers between resumes.
@@ -91,45 +81,34 @@ pub fn run(args: TrainRestoreArgs) -> Result<ExitCode, CliError> {
         ));
     }
     let (train, val) = sprites(&args.data)?;
-    fs::create_dir_all(&args.out).map_err(|e| CliError::output(&args.out, e))?;
+    let run = &args.run;
+    let (mut dir, resumed) = RunDir::open::<RunState>(
+        &args.out,
+        run.resume,
+        "step,loss,palette,l1,edge,alpha,accuracy,val_loss,val_accuracy",
+    )?;
     let device = Default::default();
-    let config = RestorerConfig::new();
-    TrainBackend::seed(&device, args.seed);
-    let (mut model, start): (Restorer<TrainBackend>, usize) = if args.resume {
-        let bytes = fs::read(args.out.join("checkpoint.mpk")).map_err(|e| CliError::output(&args.out, e))?;
-        let state: RunState =
-            serde_json::from_str(&fs::read_to_string(args.out.join("state.json")).unwrap_or_default())
-                .map_err(|e| CliError::Usage(format!("cannot resume: state.json: {e}")))?;
-        (restorer_from_bytes(&bytes, "checkpoint.mpk", &device)?, state.step)
-    } else {
-        (config.init(&device), 0)
+    TrainBackend::seed(&device, run.seed);
+    let (mut model, start): (Restorer<TrainBackend>, usize) = match resumed {
+        Some(r) => (
+            restorer_from_bytes(&r.checkpoint, "checkpoint.mpk", &device)?,
+            r.state.step,
+        ),
+        None => (RestorerConfig::new().init(&device), 0),
     };
     let mut optim = AdamConfig::new().init::<TrainBackend, Restorer<TrainBackend>>();
     let weights = LossConfig::new();
     let val_examples: Vec<RestoreExample> = val
         .iter()
         .enumerate()
-        .map(|(i, s)| make_example(s, args.crop, args.seed ^ 0xdead_beef ^ i as u64))
+        .map(|(i, s)| make_example(s, args.crop, run.seed ^ 0xdead_beef ^ i as u64))
         .collect();
-    let metrics_path = args.out.join("metrics.csv");
-    let mut csv = fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&metrics_path)
-        .map_err(|e| CliError::output(&metrics_path, e))?;
-    if start == 0 {
-        csv.set_len(0).ok();
-        writeln!(csv, "step,loss,palette,l1,edge,alpha,accuracy,val_loss,val_accuracy").ok();
-    }
     let bar = progress::bar(args.steps.saturating_sub(start) as u64, "train");
     let mut window: Vec<[f32; 6]> = Vec::new();
     for step in start..args.steps {
         let examples: Vec<RestoreExample> = (0..args.batch)
             .map(|i| {
-                let seed = args
-                    .seed
-                    .wrapping_mul(0x9E37_79B9)
-                    .wrapping_add((step * args.batch + i) as u64);
+                let seed = run.case_seed(step, args.batch, i);
                 make_example(
                     &train[(seed as usize).wrapping_mul(2_654_435_761) % train.len()],
                     args.crop,
@@ -154,7 +133,7 @@ pub fn run(args: TrainRestoreArgs) -> Result<ExitCode, CliError> {
         let lr = learning_rate(args.lr, step, args.steps);
         model = optim.step(lr, model, grads);
         bar.inc(1);
-        if (step + 1) % args.every == 0 || step + 1 == args.steps {
+        if run.checkpoints_after(step, args.steps) {
             let (val_loss, val_accuracy) = validate(&model.valid(), &val_examples, &weights);
             let mean = |k: usize| window.iter().map(|w| w[k]).sum::<f32>() / window.len().max(1) as f32;
             let m = Metrics {
@@ -169,40 +148,24 @@ pub fn run(args: TrainRestoreArgs) -> Result<ExitCode, CliError> {
                 val_accuracy,
             };
             window.clear();
-            writeln!(
-                csv,
+            dir.log(&format!(
                 "{},{:.5},{:.5},{:.5},{:.5},{:.5},{:.4},{:.5},{:.4}",
                 m.step, m.loss, m.palette, m.l1, m.edge, m.alpha, m.accuracy, m.val_loss, m.val_accuracy
-            )
-            .map_err(|e| CliError::output(&metrics_path, e))?;
+            ))?;
             bar.set_message(format!("loss {:.3} val acc {:.3}", m.loss, m.val_accuracy));
-            save(&args.out.join("checkpoint.mpk"), &model)?;
-            let state = serde_json::to_string(&RunState {
+            let state = RunState {
                 step: step + 1,
-                seed: args.seed,
-            })
-            .unwrap_or_default();
-            fs::write(args.out.join("state.json"), state).map_err(|e| CliError::output(&args.out, e))?;
-            plot::curves_from_csv(
-                &metrics_path,
-                &args.out.join("curve.png"),
+                seed: run.seed,
+            };
+            dir.checkpoint(
+                &restorer_to_bytes(&model)?,
+                &state,
                 &["loss", "val_loss", "val_accuracy"],
             )?;
         }
     }
     bar.finish();
-    if let Some(path) = &args.export {
-        save(path, &model)?;
-    }
-    println!(
-        "trained {} steps; weights in {}{}",
-        args.steps,
-        args.out.join("checkpoint.mpk").display(),
-        args.export
-            .as_ref()
-            .map(|p| format!(" and {}", p.display()))
-            .unwrap_or_default()
-    );
+    dir.finish(args.steps, &restorer_to_bytes(&model)?, run.export.as_deref())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -217,10 +180,6 @@ fn validate(model: &Restorer<Flex>, examples: &[RestoreExample], weights: &LossC
     }
     let n = examples.len().max(1) as f32;
     (loss / n, accuracy / n)
-}
-
-fn save<B: Backend>(path: &Path, model: &Restorer<B>) -> Result<(), CliError> {
-    write_file(path, &restorer_to_bytes(model)?)
 }
 
 /// The dev split's sprites: (training, validation = one file in ten).
