@@ -66,26 +66,25 @@ fn gaussian_blur(plane: &[f32], w: usize, h: usize) -> Vec<f32> {
         .map(|i: i32| (-(i * i) as f32 / (2.0 * 1.5 * 1.5)).exp())
         .collect();
     let norm: f32 = kernel.iter().sum();
-    let tap = |i: usize| kernel[i] / norm;
-    let mut rows = vec![0.0; w * h];
-    for y in 0..h {
-        for x in 0..w {
-            rows[y * w + x] = (0..11)
-                .map(|k| {
-                    let sx = (x as i64 + k as i64 - 5).clamp(0, w as i64 - 1) as usize;
-                    plane[y * w + sx] * tap(k)
-                })
-                .sum();
-        }
-    }
+    let taps: Vec<f32> = kernel.iter().map(|k| k / norm).collect();
+    let rows = blur_pass(plane, w, h, &taps, |x, y, k| {
+        y * w + (x as i64 + k - 5).clamp(0, w as i64 - 1) as usize
+    });
+    blur_pass(&rows, w, h, &taps, |x, y, k| {
+        (y as i64 + k - 5).clamp(0, h as i64 - 1) as usize * w + x
+    })
+}
+
+/// One 1-D pass of [`gaussian_blur`]: `source(x, y, k)` is the index of tap `k`'s
+/// sample for output pixel (x, y).
+fn blur_pass(plane: &[f32], w: usize, h: usize, taps: &[f32], source: impl Fn(usize, usize, i64) -> usize) -> Vec<f32> {
     let mut out = vec![0.0; w * h];
     for y in 0..h {
         for x in 0..w {
-            out[y * w + x] = (0..11)
-                .map(|k| {
-                    let sy = (y as i64 + k as i64 - 5).clamp(0, h as i64 - 1) as usize;
-                    rows[sy * w + x] * tap(k)
-                })
+            out[y * w + x] = taps
+                .iter()
+                .enumerate()
+                .map(|(k, tap)| plane[source(x, y, k as i64)] * tap)
                 .sum();
         }
     }
