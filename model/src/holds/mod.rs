@@ -32,7 +32,7 @@ use crate::temporal::check_clip;
 #[serde(default)]
 pub struct HoldOptions {
     /// Cost of one more drawing in signature units; `None` derives it from the
-    /// clip's noise (`sensitivity` x the lower quartile of the frame-to-frame changes).
+    /// clip's noise (`sensitivity` x the median frame-to-frame change).
     pub drawing_cost: Option<f32>,
     /// Multiple of the clip's noise a drawing costs when `drawing_cost` is `None`
     /// (higher: fewer drawings).
@@ -104,9 +104,6 @@ const ARRIVED: f32 = 0.85;
 /// Largest distance from the line between two drawings, as a share of their
 /// squared distance, of a frame that is a blend of them.
 const BLEND_RESIDUAL: f32 = 0.1;
-/// Least share of the way from one drawing to the next that the frames of a short
-/// hold must cover to be a dissolve rather than a drawing of its own.
-const DISSOLVE_MIN_SPREAD: f32 = 0.3;
 /// Frames within which an extreme counts as already keyed.
 const EXTREME_TOLERANCE: usize = 2;
 
@@ -251,8 +248,7 @@ fn closest_to_mean(signatures: &[Signature]) -> usize {
 
 /// Removes the keys of short holds that are only a dissolve: every frame of the hold
 /// lies on the way from the drawing before to the drawing after (a blend of the two,
-/// within [`BLEND_RESIDUAL`] of the line between them) and the frames move along it
-/// (by [`DISSOLVE_MIN_SPREAD`] at least; a hold of one frame cannot tell).
+/// within [`BLEND_RESIDUAL`] of the line between them).
 fn merge_dissolves(keys: &mut Vec<usize>, signatures: &[Signature], cuts: &[usize]) {
     let n = signatures.len();
     let mut i = 1;
@@ -267,18 +263,7 @@ fn merge_dissolves(keys: &mut Vec<usize>, signatures: &[Signature], cuts: &[usiz
         let (from, to) = (mean(&signatures[previous..key]), mean(&signatures[next..after]));
         let direction: Vec<f32> = to.iter().zip(&from).map(|(b, a)| b - a).collect();
         let length: f32 = direction.iter().map(|d| d * d).sum();
-        // A dissolve moves along the way; a drawing that happens to lie between its
-        // neighbours (the middle pose of a walk) stays put for its whole hold.
-        let along = |s: &Signature| {
-            let offset = s.values.iter().zip(&from).zip(&direction);
-            offset.map(|((v, a), d)| (v - a) * d).sum::<f32>() / length
-        };
-        let positions: Vec<f32> = signatures[key..next].iter().map(along).collect();
-        let spread =
-            positions.iter().copied().fold(f32::MIN, f32::max) - positions.iter().copied().fold(f32::MAX, f32::min);
-        let moving = positions.len() < 2 || spread >= DISSOLVE_MIN_SPREAD;
         let is_blend = length > 0.0
-            && moving
             && signatures[key..next].iter().all(|s| {
                 let offset: Vec<f32> = s.values.iter().zip(&from).map(|(v, a)| v - a).collect();
                 let along = offset.iter().zip(&direction).map(|(o, d)| o * d).sum::<f32>() / length;
@@ -465,32 +450,6 @@ mod tests {
         let holds = choose_holds(&frames, 60.0, &HoldOptions::default()).unwrap();
         assert_eq!(holds.cuts, vec![11], "the flash's two cuts keep only the later one");
         assert!(holds.holds.iter().all(|&h| h >= 2), "holds {:?}", holds.holds);
-    }
-
-    #[test]
-    fn a_held_middle_drawing_stays_and_a_dissolve_merges() {
-        let signature = |v: f32| Signature {
-            values: vec![v; 4],
-            histogram: Vec::new(),
-            centroid: None,
-            extent: 1,
-        };
-        let clip = |middle: [f32; 3]| -> Vec<Signature> {
-            [0.0, 0.0, 0.0]
-                .iter()
-                .chain(&middle)
-                .chain(&[1.0, 1.0, 1.0])
-                .map(|&v| signature(v))
-                .collect()
-        };
-        // A pose half-way between its neighbours, held three frames: a drawing.
-        let mut keys = vec![0, 3, 6];
-        merge_dissolves(&mut keys, &clip([0.5, 0.5, 0.5]), &[]);
-        assert_eq!(keys, vec![0, 3, 6]);
-        // Three frames on their way from one drawing to the next: a dissolve.
-        let mut keys = vec![0, 3, 6];
-        merge_dissolves(&mut keys, &clip([0.25, 0.5, 0.75]), &[]);
-        assert_eq!(keys, vec![0, 6]);
     }
 
     #[test]
