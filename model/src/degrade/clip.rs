@@ -72,7 +72,10 @@ pub fn fluid_clip(drawings: &[RgbaImage], holds: &[u32], source_fps: f32, option
     }
     let total = (elapsed as f32 * ratio).round() as usize;
     starts.push(total);
-    let pad = (options.wobble * options.scale).ceil() + 1.0;
+    // The bilinear reconstruction of a sprite reaches half a sprite pixel past its
+    // edges; the canvas holds that fringe at every wobble phase, so a sprite whose
+    // drawing touches its frame's edge is never cut by a moving canvas border.
+    let pad = (options.wobble * options.scale + 0.5 * options.scale).ceil() + 1.0;
     let (w, h) = merged.first().map_or((0, 0), |(d, _)| d.dimensions());
     let size = (
         (w as f32 * options.scale + 2.0 * pad).ceil() as u32,
@@ -93,8 +96,10 @@ pub fn fluid_clip(drawings: &[RgbaImage], holds: &[u32], source_fps: f32, option
         ];
         // Every frame on one canvas (the resampled size changes with the phase).
         let render = |drawing: &RgbaImage| {
-            let phase = wobble.map(|w| pad + w * options.scale);
-            let drawn = resample(drawing, options.scale, phase, Kernel::Bilinear);
+            // Resampled with a transparent sprite pixel around it: the fringe past the
+            // edge is drawn, not cut where the resampled image ends.
+            let phase = wobble.map(|w| pad + w * options.scale - options.scale);
+            let drawn = resample(&bordered(drawing), options.scale, phase, Kernel::Bilinear);
             let mut canvas = RgbaImage::new(size.0, size.1);
             ::image::imageops::replace(&mut canvas, &drawn, 0, 0);
             premultiplied(&canvas)
@@ -129,11 +134,43 @@ pub fn fluid_clip(drawings: &[RgbaImage], holds: &[u32], source_fps: f32, option
     }
 }
 
+/// `drawing` with one transparent pixel added on every side.
+fn bordered(drawing: &RgbaImage) -> RgbaImage {
+    let mut out = RgbaImage::new(drawing.width() + 2, drawing.height() + 2);
+    ::image::imageops::replace(&mut out, drawing, 1, 1);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use ::image::Rgba;
 
     use super::*;
+
+    #[test]
+    fn a_sprite_touching_its_frame_edges_wobbles_without_jumps() {
+        // Opaque to every edge: a canvas border that cut the resampled fringe would
+        // make its centroid jump whenever the phase crosses a whole pixel.
+        let block = RgbaImage::from_pixel(6, 5, Rgba([200, 80, 40, 255]));
+        let clip = fluid_clip(&[block], &[1], 1.0, &FluidClipOptions::default());
+        let centroid = |frame: &RgbaImage| {
+            let (mut sum, mut mass) = ([0.0f64; 2], 0.0f64);
+            for (x, y, p) in frame.enumerate_pixels() {
+                let a = p[3] as f64;
+                sum[0] += (x as f64 + 0.5) * a;
+                sum[1] += (y as f64 + 0.5) * a;
+                mass += a;
+            }
+            [sum[0] / mass, sum[1] / mass]
+        };
+        let track: Vec<[f64; 2]> = clip.frames.iter().map(centroid).collect();
+        // The fastest wobble (0.3 sprite px, period 40 frames, 4x) moves 0.19 px a frame.
+        let largest_step = track
+            .windows(2)
+            .flat_map(|w| [(w[1][0] - w[0][0]).abs(), (w[1][1] - w[0][1]).abs()])
+            .fold(0.0, f64::max);
+        assert!(largest_step < 0.2, "a jump of {largest_step} px");
+    }
 
     #[test]
     fn timing_follows_the_source_and_frames_keep_one_size() {
