@@ -32,7 +32,7 @@ use crate::temporal::check_clip;
 #[serde(default)]
 pub struct HoldOptions {
     /// Cost of one more drawing in signature units; `None` derives it from the
-    /// clip's noise (`sensitivity` x the median frame-to-frame change).
+    /// clip's noise (`sensitivity` x the lower quartile of the frame-to-frame changes).
     pub drawing_cost: Option<f32>,
     /// Multiple of the clip's noise a drawing costs when `drawing_cost` is `None`
     /// (higher: fewer drawings).
@@ -97,6 +97,10 @@ const WEAK_CUT: f32 = 0.5;
 const CUT_SPIKE: f32 = 3.0;
 /// Frames on each side compared with a sudden change.
 const CUT_WINDOW: usize = 6;
+/// Noise per signature value assumed for a clip that does not change at all (the
+/// floor of the noise level), low enough that a drawing one sprite pixel away from
+/// its neighbours still gets a key.
+const STILL_NOISE: f32 = 3e-6;
 /// Frames a key may move to reach the end of a dissolve.
 const DISSOLVE_REACH: usize = 3;
 /// Share of the way from one drawing to the next at which the next one counts as there.
@@ -104,6 +108,8 @@ const ARRIVED: f32 = 0.85;
 /// Largest distance from the line between two drawings, as a share of their
 /// squared distance, of a frame that is a blend of them.
 const BLEND_RESIDUAL: f32 = 0.1;
+/// Share of the swing within which frames before an extreme are the same pose.
+const PLATEAU: f32 = 0.3;
 /// Frames within which an extreme counts as already keyed.
 const EXTREME_TOLERANCE: usize = 2;
 
@@ -219,7 +225,7 @@ fn noise_level(signatures: &[Signature], cuts: &[usize]) -> f32 {
         .filter(|t| !cuts.contains(t))
         .map(|t| signatures[t].distance(&signatures[t - 1]))
         .collect();
-    let floor = 1e-4 * signatures.first().map_or(1, |s| s.values.len()) as f32;
+    let floor = STILL_NOISE * signatures.first().map_or(1, |s| s.values.len()) as f32;
     if changes.is_empty() {
         return floor;
     }
@@ -282,8 +288,10 @@ fn merge_dissolves(keys: &mut Vec<usize>, signatures: &[Signature], cuts: &[usiz
     }
 }
 
-/// Moves each key (but cuts) to the first frame, within [`DISSOLVE_REACH`], that has
-/// [`ARRIVED`] at the next drawing: frames of a dissolve belong to the hold before.
+/// Moves each key (but cuts) forward to the first frame, within [`DISSOLVE_REACH`],
+/// that has [`ARRIVED`] at the next drawing: frames of a dissolve belong to the hold
+/// before. Keys only move forward: a frame before the key that seems to have arrived
+/// is the wobble of a small change, not the new drawing.
 fn settle_after_dissolves(keys: &mut [usize], signatures: &[Signature], cuts: &[usize]) {
     let n = signatures.len();
     for i in 1..keys.len() {
@@ -307,9 +315,8 @@ fn settle_after_dissolves(keys: &mut [usize], signatures: &[Signature], cuts: &[
                 .sum::<f32>()
                 / length
         };
-        let lowest = key.saturating_sub(DISSOLVE_REACH).max(previous + 1);
         let highest = (key + DISSOLVE_REACH).min(next - 1);
-        if let Some(arrived) = (lowest..=highest).find(|&t| progress(t) >= ARRIVED) {
+        if let Some(arrived) = (key..=highest).find(|&t| progress(t) >= ARRIVED) {
             keys[i] = arrived;
         }
     }
@@ -355,8 +362,21 @@ fn add_extremes(keys: &mut Vec<usize>, signatures: &[Signature], cuts: &[usize])
     keys.dedup();
 }
 
+/// The first index of the run of `track` values before `end` that stay within
+/// `tolerance` of `track[end]`: a held drawing keeps its position for its whole
+/// hold, and its extreme is where it arrived, not where the wobble peaked.
+fn plateau_start(track: &[(usize, f32)], end: usize, tolerance: f32) -> usize {
+    let value = track[end].1;
+    let mut start = end;
+    while start > 0 && (track[start - 1].1 - value).abs() <= tolerance {
+        start -= 1;
+    }
+    start
+}
+
 /// Frames where the centroid track reverses direction on an axis after travelling
-/// at least `swing` pixels, and travels `swing` pixels back.
+/// at least `swing` pixels, and travels `swing` pixels back. Each is the first frame
+/// of the pose at the reversal (frames within [`PLATEAU`] x `swing` of the extreme).
 pub fn motion_extremes(centroids: &[Option<[f32; 2]>], swing: f32) -> Vec<usize> {
     let mut extremes = Vec::new();
     for axis in 0..2 {
@@ -366,30 +386,29 @@ pub fn motion_extremes(centroids: &[Option<[f32; 2]>], swing: f32) -> Vec<usize>
             .filter_map(|(t, c)| c.map(|c| (t, c[axis])))
             .collect();
         // Turning points of the track with hysteresis `swing`.
-        let mut anchor = match track.first() {
-            Some(&first) => first,
-            None => continue,
+        let Some(&(_, first)) = track.first() else {
+            continue;
         };
         let mut direction = 0.0f32;
-        let mut candidate = anchor;
-        for &(t, v) in &track[1..] {
+        // Index into `track` of the most extreme value since the last reversal.
+        let mut candidate = 0;
+        for (i, &(_, v)) in track.iter().enumerate().skip(1) {
             if direction == 0.0 {
-                if (v - anchor.1).abs() >= swing {
-                    direction = (v - anchor.1).signum();
-                    candidate = (t, v);
+                if (v - first).abs() >= swing {
+                    direction = (v - first).signum();
+                    candidate = i;
                 }
                 continue;
             }
-            if (v - candidate.1) * direction > 0.0 {
-                candidate = (t, v);
-            } else if (candidate.1 - v) * direction >= swing {
-                extremes.push(candidate.0);
+            let extreme = track[candidate].1;
+            if (v - extreme) * direction > 0.0 {
+                candidate = i;
+            } else if (extreme - v) * direction >= swing {
+                extremes.push(track[plateau_start(&track, candidate, PLATEAU * swing)].0);
                 direction = -direction;
-                anchor = candidate;
-                candidate = (t, v);
+                candidate = i;
             }
         }
-        let _ = anchor;
     }
     extremes.sort_unstable();
     extremes.dedup();
@@ -473,5 +492,11 @@ mod tests {
             .map(|&x| Some([x, 0.0]))
             .collect();
         assert_eq!(motion_extremes(&track, 1.0), vec![3]);
+        // A pose held at the reversal (wobbling a little): its first frame.
+        let held: Vec<Option<[f32; 2]>> = [0.0, 0.0, 3.0, 3.1, 3.2, 3.0, 0.0, 0.0]
+            .iter()
+            .map(|&x| Some([x, 0.0]))
+            .collect();
+        assert_eq!(motion_extremes(&held, 1.0), vec![2]);
     }
 }

@@ -35,77 +35,76 @@ pub fn centroid(frame: &RgbaImage) -> Option<[f32; 2]> {
     (mass > 0.0).then(|| [(cx / mass) as f32, (cy / mass) as f32])
 }
 
-/// `frame` moved by `-shift` pixels (bilinear, premultiplied), so that content at
-/// `p + shift` lands at `p`.
-fn shifted(frame: &RgbaImage, shift: [f32; 2]) -> RgbaImage {
-    if shift == [0.0, 0.0] {
-        return frame.clone();
-    }
-    let (w, h) = frame.dimensions();
-    let sample = |x: i64, y: i64| -> [f32; 4] {
-        if x < 0 || y < 0 || x >= w as i64 || y >= h as i64 {
-            return [0.0; 4];
-        }
-        let p = frame.get_pixel(x as u32, y as u32);
-        let a = p[3] as f32 / 255.0;
-        [p[0] as f32 * a, p[1] as f32 * a, p[2] as f32 * a, p[3] as f32]
-    };
-    let (fx, fy) = (shift[0].floor(), shift[1].floor());
-    let (tx, ty) = (shift[0] - fx, shift[1] - fy);
-    RgbaImage::from_fn(w, h, |x, y| {
-        let (sx, sy) = (x as i64 + fx as i64, y as i64 + fy as i64);
-        let mut acc = [0.0f32; 4];
-        for (dx, dy, weight) in [
-            (0, 0, (1.0 - tx) * (1.0 - ty)),
-            (1, 0, tx * (1.0 - ty)),
-            (0, 1, (1.0 - tx) * ty),
-            (1, 1, tx * ty),
-        ] {
-            let s = sample(sx + dx, sy + dy);
-            acc.iter_mut().zip(s).for_each(|(a, v)| *a += v * weight);
-        }
-        let alpha = acc[3].clamp(0.0, 255.0);
-        if alpha < 0.5 {
-            return ::image::Rgba([0, 0, 0, 0]);
-        }
-        let k = 255.0 / alpha;
-        let c = |v: f32| (v * k).round().clamp(0.0, 255.0) as u8;
-        ::image::Rgba([c(acc[0]), c(acc[1]), c(acc[2]), alpha.round() as u8])
-    })
+/// How the pixels of one axis fall into the signature's cells when the cell
+/// lattice is moved by `shift` pixels: for each pixel, the (up to two) cells it
+/// overlaps and the overlap lengths (cells outside `0..cells` are left out).
+fn axis_overlaps(pixels: u32, factor: u32, cells: u32, shift: f32) -> Vec<[(usize, f32); 2]> {
+    let f = factor as f32;
+    (0..pixels)
+        .map(|x| {
+            // The pixel covers [u, u + 1) in lattice coordinates.
+            let u = x as f32 - shift;
+            let cell = (u / f).floor();
+            let boundary = (cell + 1.0) * f;
+            let inside = |c: f32, w: f32| {
+                if c >= 0.0 && c < cells as f32 && w > 0.0 {
+                    (c as usize, w)
+                } else {
+                    (0, 0.0)
+                }
+            };
+            if u + 1.0 <= boundary {
+                [inside(cell, 1.0), (0, 0.0)]
+            } else {
+                [inside(cell, boundary - u), inside(cell + 1.0, u + 1.0 - boundary)]
+            }
+        })
+        .collect()
 }
 
 impl Signature {
-    /// The signature of one frame moved by `-shift` pixels (to cancel a drift).
+    /// The signature of one frame moved by `-shift` pixels (to cancel a drift):
+    /// content at `p + shift` lands at `p`. The cells are box filters on a lattice
+    /// moved by `shift`, pixels cut by a cell border counted by the area inside, so a
+    /// sprite moved by a fraction of a pixel is not blurred on the way back.
     pub fn aligned(frame: &RgbaImage, shift: [f32; 2]) -> Self {
-        let mut signature = Self::of(&shifted(frame, shift));
-        signature.centroid = centroid(frame);
-        signature
-    }
-
-    /// The signature of one frame.
-    pub fn of(frame: &RgbaImage) -> Self {
         let (w, h) = frame.dimensions();
         let factor = w.max(h).div_ceil(SIGNATURE_SIDE).max(1);
         let (sw, sh) = (w.div_ceil(factor), h.div_ceil(factor));
+        let columns = axis_overlaps(w, factor, sw, shift[0]);
+        let rows = axis_overlaps(h, factor, sh, shift[1]);
         let mut values = vec![0.0f32; (sw * sh * 4) as usize];
-        let mut counts = vec![0u32; (sw * sh) as usize];
+        let mut areas = vec![0.0f32; (sw * sh) as usize];
         let mut histogram = vec![0.0f32; HISTOGRAM_BINS.pow(3)];
         for (x, y, p) in frame.enumerate_pixels() {
             let a = p[3] as f32 / 255.0;
-            let cell = ((y / factor) * sw + x / factor) as usize;
-            counts[cell] += 1;
-            for c in 0..3 {
-                values[cell * 4 + c] += p[c] as f32 / 255.0 * a;
+            let premultiplied = [
+                p[0] as f32 / 255.0 * a,
+                p[1] as f32 / 255.0 * a,
+                p[2] as f32 / 255.0 * a,
+                a,
+            ];
+            for &(row, wy) in &rows[y as usize] {
+                for &(column, wx) in &columns[x as usize] {
+                    let weight = wx * wy;
+                    if weight > 0.0 {
+                        let cell = row * sw as usize + column;
+                        areas[cell] += weight;
+                        values[cell * 4..cell * 4 + 4]
+                            .iter_mut()
+                            .zip(premultiplied)
+                            .for_each(|(v, q)| *v += q * weight);
+                    }
+                }
             }
-            values[cell * 4 + 3] += a;
             if a > 0.0 {
                 let bin = |v: u8| v as usize * HISTOGRAM_BINS / 256;
                 histogram[(bin(p[0]) * HISTOGRAM_BINS + bin(p[1])) * HISTOGRAM_BINS + bin(p[2])] += a;
             }
         }
-        for (cell, &n) in counts.iter().enumerate() {
-            for c in 0..4 {
-                values[cell * 4 + c] /= n.max(1) as f32;
+        for (cell, &area) in areas.iter().enumerate() {
+            if area > 0.0 {
+                values[cell * 4..cell * 4 + 4].iter_mut().for_each(|v| *v /= area);
             }
         }
         let values = blur3(&values, sw as usize, sh as usize);
@@ -119,6 +118,11 @@ impl Signature {
             centroid: centroid(frame),
             extent: w.max(h),
         }
+    }
+
+    /// The signature of one frame.
+    pub fn of(frame: &RgbaImage) -> Self {
+        Self::aligned(frame, [0.0, 0.0])
     }
 
     /// Squared distance between two signatures of frames of the same size.
@@ -174,5 +178,24 @@ mod tests {
         assert!(r.distance(&b) > 100.0);
         assert!((r.histogram_distance(&b) - 2.0).abs() < 1e-6);
         assert_eq!(r.centroid, Some([10.0, 5.0]));
+    }
+
+    #[test]
+    fn a_sprite_moved_by_a_fraction_of_a_pixel_aligns_back() {
+        use crate::degrade::{resample, Kernel};
+        let sprite = RgbaImage::from_fn(12, 10, |x, y| {
+            if (2..9).contains(&x) && (1..8).contains(&y) {
+                Rgba([40 + 20 * x as u8, 200 - 15 * y as u8, 90, 255])
+            } else {
+                Rgba([0, 0, 0, 0])
+            }
+        });
+        let render = |dx: f32| resample(&sprite, 4.0, [3.0 + dx, 3.0], Kernel::Bilinear);
+        let (still, moved) = (render(0.0), render(0.4));
+        let moved = ::image::imageops::crop_imm(&moved, 0, 0, still.width(), still.height()).to_image();
+        let reference = Signature::of(&still);
+        let unaligned = Signature::of(&moved).distance(&reference);
+        let aligned = Signature::aligned(&moved, [0.4, 0.0]).distance(&reference);
+        assert!(aligned < 0.02 * unaligned, "aligned {aligned}, unaligned {unaligned}");
     }
 }

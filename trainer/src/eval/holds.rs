@@ -34,6 +34,14 @@ pub struct EvalHoldsArgs {
     /// Use at most this many clips per source (evenly spread); 0 = all.
     #[arg(long, default_value_t = 0)]
     pub limit: usize,
+    /// Only clips whose `<source>/<sequence>` name contains one of these (for
+    /// looking at a few clips while developing).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Do not restore the kept drawings (leaves out the motion table, which takes
+    /// most of the time).
+    #[arg(long)]
+    pub skip_motion: bool,
     /// Frames per second of the fluid clips.
     #[arg(long, default_value_t = 60.0)]
     pub fps: f32,
@@ -259,6 +267,9 @@ fn load_clips(args: &EvalHoldsArgs) -> Result<Vec<TimedClip>, CliError> {
         let mut found = Vec::new();
         for dir in dirs {
             let name = format!("{source}/{}", dir.file_name().unwrap_or_default().to_string_lossy());
+            if !args.only.is_empty() && !args.only.iter().any(|o| name.contains(o.as_str())) {
+                continue;
+            }
             if let Some(clip) = timed_clip(&dir, name)? {
                 let drawings = clip.frames.windows(2).filter(|w| w[0] != w[1]).count() + 1;
                 if drawings >= 2 {
@@ -316,7 +327,7 @@ pub fn run(args: EvalHoldsArgs) -> Result<ExitCode, CliError> {
                 let Chosen { keys, cuts, drawings } = run_method(method, &case, &args);
                 let score = score_keys(&keys, &case.keys, case.frames.len(), args.tolerance);
                 let cut_found = case.cut.zip(cuts).map(|(cut, cuts)| cuts.contains(&cut));
-                if let (Some(drawings), None) = (drawings, case.cut) {
+                if let (Some(drawings), None, false) = (drawings, case.cut, args.skip_motion) {
                     let kept: Vec<RgbaImage> = drawings.iter().map(|&d| case.frames[d].clone()).collect();
                     let truth = true_drawings(clip, &case.keys, &drawings);
                     for restorer in Restorer::ALL {
@@ -391,6 +402,9 @@ fn true_drawings<'a>(clip: &'a TimedClip, keys: &[usize], frames: &[usize]) -> V
 }
 
 fn motion_table(motion: &[(Variant, Restorer, MotionScore)]) -> String {
+    if motion.is_empty() {
+        return String::new();
+    }
     let mut out = String::from(
         "
 Kept drawings restored (the drawings do not move: every move is the fluid clip's sub-pixel wobble)
