@@ -700,8 +700,8 @@ struct Coherence {
     row_totals: Vec<f64>,
     /// Total squared deviation from each row's mean.
     total: f64,
-    /// Scratch space for one grid's cells: start, end and 1 / length.
-    scratch: RefCell<Vec<(usize, usize, f64)>>,
+    /// Scratch space for one grid's cells: end (the next cell's start) and 1 / length.
+    scratch: RefCell<Vec<(usize, f64)>>,
     /// Residuals already computed, by the bits of pitch and phase: the searches
     /// revisit grids (about one call in five).
     memo: RefCell<HashMap<(u32, u32), f64>>,
@@ -869,7 +869,7 @@ impl Coherence {
     /// [`Self::residual`] without the memo; `o` is in `[0, p)`.
     fn compute_residual(&self, p: f32, o: f32) -> f64 {
         // Cell c covers the pixels whose centres lie in [o + c p, o + (c + 1) p):
-        // its bounds and 1 / its length.
+        // its end (the next cell's start) and 1 / its length.
         let mut cells = self.scratch.borrow_mut();
         cells.clear();
         let mut start = 0usize;
@@ -881,7 +881,7 @@ impl Coherence {
                 self.width
             };
             if end > start {
-                cells.push((start, end, 1.0 / (end - start) as f64));
+                cells.push((end, 1.0 / (end - start) as f64));
                 start = end;
             }
             if end >= self.width {
@@ -903,7 +903,7 @@ impl Coherence {
         for ((row, squares), row_total) in rows.step_by(stride) {
             total += row_total;
             let mut before = row[0];
-            let mut explained_by = |&(_, end, inv): &(usize, usize, f64)| {
+            let mut explained_by = |&(end, inv): &(usize, f64)| {
                 let after = row[end];
                 let (d0, d1, d2, d3) = (
                     after[0] - before[0],
