@@ -376,7 +376,7 @@ fn plateau_start(track: &[(usize, f32)], end: usize, tolerance: f32) -> usize {
 
 /// Frames where the centroid track reverses direction on an axis after travelling
 /// at least `swing` pixels, and travels `swing` pixels back. Each is the first frame
-/// of the pose at the reversal (frames within [`PLATEAU`] x `swing` of the extreme).
+/// of the pose at the reversal (frames within 0.3 x `swing` of the extreme).
 pub fn motion_extremes(centroids: &[Option<[f32; 2]>], swing: f32) -> Vec<usize> {
     let mut extremes = Vec::new();
     for axis in 0..2 {
