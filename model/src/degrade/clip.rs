@@ -86,6 +86,9 @@ pub fn fluid_clip(drawings: &[RgbaImage], holds: &[u32], source_fps: f32, option
     let dissolves: Vec<u32> = (0..merged.len())
         .map(|_| rng.random_range(1..=options.dissolve.max(1)))
         .collect();
+    // Each drawing with a transparent sprite pixel around it, so that the fringe
+    // past its edge is drawn, not cut where the resampled image ends.
+    let framed: Vec<RgbaImage> = merged.iter().map(|m| bordered(m.0)).collect();
     let mut frames = Vec::with_capacity(total);
     for t in 0..total {
         let i = starts.partition_point(|&s| s <= t) - 1;
@@ -95,22 +98,20 @@ pub fn fluid_clip(drawings: &[RgbaImage], holds: &[u32], source_fps: f32, option
             options.wobble * (std::f32::consts::TAU * t as f32 / periods_y + py).cos(),
         ];
         // Every frame on one canvas (the resampled size changes with the phase).
-        let render = |drawing: &RgbaImage| {
-            // Resampled with a transparent sprite pixel around it: the fringe past the
-            // edge is drawn, not cut where the resampled image ends.
+        let render = |framed: &RgbaImage| {
             let phase = wobble.map(|w| pad + w * options.scale - options.scale);
-            let drawn = resample(&bordered(drawing), options.scale, phase, Kernel::Bilinear);
+            let drawn = resample(framed, options.scale, phase, Kernel::Bilinear);
             let mut canvas = RgbaImage::new(size.0, size.1);
             ::image::imageops::replace(&mut canvas, &drawn, 0, 0);
             premultiplied(&canvas)
         };
-        let mut pixels = render(merged[i].0);
+        let mut pixels = render(&framed[i]);
         // The last frames of a hold dissolve into the next drawing (eased).
         let dissolve = (dissolves[i] as usize).min((end - start) / 3);
         if i + 1 < merged.len() && dissolve > 0 && t + dissolve >= end {
             let step = (t + dissolve + 1 - end) as f32 / (dissolve + 1) as f32;
             let weight = step * step * (3.0 - 2.0 * step);
-            let next = render(merged[i + 1].0);
+            let next = render(&framed[i + 1]);
             for (p, q) in pixels.iter_mut().zip(&next) {
                 for c in 0..4 {
                     p[c] += (q[c] - p[c]) * weight;
@@ -154,14 +155,8 @@ mod tests {
         let block = RgbaImage::from_pixel(6, 5, Rgba([200, 80, 40, 255]));
         let clip = fluid_clip(&[block], &[1], 1.0, &FluidClipOptions::default());
         let centroid = |frame: &RgbaImage| {
-            let (mut sum, mut mass) = ([0.0f64; 2], 0.0f64);
-            for (x, y, p) in frame.enumerate_pixels() {
-                let a = p[3] as f64;
-                sum[0] += (x as f64 + 0.5) * a;
-                sum[1] += (y as f64 + 0.5) * a;
-                mass += a;
-            }
-            [sum[0] / mass, sum[1] / mass]
+            let c = crate::holds::Signature::of(frame).centroid.expect("a visible sprite");
+            c.map(f64::from)
         };
         let track: Vec<[f64; 2]> = clip.frames.iter().map(centroid).collect();
         // The fastest wobble (0.3 sprite px, period 40 frames, 4x) moves 0.19 px a frame.
