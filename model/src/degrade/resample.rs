@@ -14,7 +14,8 @@ pub enum Kernel {
 }
 
 impl Kernel {
-    fn radius(self) -> i32 {
+    /// Half-width of the kernel's support, in source pixels.
+    pub(crate) fn radius(self) -> i32 {
         match self {
             Kernel::Nearest => 0,
             Kernel::Bilinear => 1,
@@ -22,7 +23,8 @@ impl Kernel {
         }
     }
 
-    fn weight(self, t: f32) -> f32 {
+    /// Weight of a source pixel `t` source pixels away.
+    pub(crate) fn weight(self, t: f32) -> f32 {
         let t = t.abs();
         match self {
             Kernel::Nearest => 1.0,

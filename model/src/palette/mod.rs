@@ -6,6 +6,7 @@
 //! covers a single cell (a 1-px eye stays). The merge distance follows the measured
 //! noise, so clean input keeps every distinct colour exactly.
 
+mod agglomerate;
 mod cluster;
 mod files;
 
@@ -13,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::image::color::{srgb8_to_oklab, Oklab};
 
+pub use agglomerate::{absorb_small_groups, agglomerate, Group};
 pub use cluster::{extract_palette, ClusterOptions};
 pub use files::{load_palette_file, parse_palette};
 

@@ -2,10 +2,13 @@
 //!
 //! decode -> key colour to transparency ([`apply_key_color`]) -> [`crate::grid`]
 //! detection -> cells ([`sample_cells`]: robust colour from each cell's interior,
-//! alpha from coverage) -> [`crate::palette`] (automatic size, or a given palette /
+//! alpha from coverage; on a smooth upscale, [`refine_smooth_cells`] fits the colours
+//! by least squares) -> [`crate::palette`] (automatic size, or a given palette /
 //! colour limit) -> snap -> output plus a [`RestoreReport`].
 
 mod cells;
+mod censored;
+mod deconvolve;
 mod key;
 pub mod learned;
 
@@ -21,6 +24,7 @@ use crate::image::io::ImageLimits;
 use crate::palette::{extract_palette, ClusterOptions, Palette, PaletteOptions};
 
 pub use cells::{interior_ranges, noise_level, sample_cells, CellSample, CellSamples};
+pub use deconvolve::{fit_upscale_model, refine_smooth_cells, SmoothFit, UpscaleModel};
 pub use key::{apply_key_color, KeyColor};
 
 /// Which restorer runs.
@@ -182,14 +186,14 @@ pub fn restore_with(input: &RgbaImage, options: &RestoreOptions, backend: &dyn C
         Err(e) => return Err(e),
     };
 
-    let cells = backend.sample(&keyed, &grid)?;
+    let mut cells = backend.sample(&keyed, &grid)?;
     // Clean art can show a plausible grid (2x2 features...); a real upscale of clean
     // art is reproduced by expanding its cells again, clean art itself is not. The
     // check uses the measured cell colours: it tests the grid, not the palette.
     if clean_looking && reproduction(&keyed, &cells.samples, &grid) < CLEAN_REPRODUCTION {
         return Ok(unchanged(keyed, start));
     }
-    let palette = cell_palette(&cells.samples, cells.noise, grid.cells, options);
+    let palette = classical_palette(&keyed, &grid, &mut cells, options);
     let image = draw_cells(&cells.samples, grid.cells, &palette, options, backend)?;
     let (image, grid) = trim_empty_partial_cells(image, grid, keyed.dimensions());
     Ok(Restored::new(
@@ -220,6 +224,37 @@ impl Restored {
             palette,
         }
     }
+}
+
+/// The classical palette of `cells` (sampled on `grid` from `image`): on a smooth
+/// upscale the cell colours are first refined by least squares
+/// ([`refine_smooth_cells`]) and the palette comes from the fitted colours
+/// ([`SmoothFit::palette`], refitted over whole colours); on a sharp one, from the
+/// interior medians ([`cell_palette`]). A fixed palette is returned as given.
+pub(crate) fn classical_palette(
+    image: &RgbaImage,
+    grid: &Grid,
+    cells: &mut CellSamples,
+    options: &RestoreOptions,
+) -> Palette {
+    let smooth = refine_smooth_cells(image, grid, cells);
+    if let Some(fit) = &smooth {
+        // Interiors of one or two pixels show no noise; the redraw does.
+        // (noise is a mean absolute deviation: 0.8 sigma for Gaussian noise)
+        cells.noise = cells.noise.max(0.8 * fit.noise);
+    }
+    let automatic = options.palette.fixed.is_none() && options.palette.max_colors.is_none();
+    let mut palette = match &smooth {
+        Some(fit) if automatic => fit.palette(&cells.samples),
+        _ => Palette::default(),
+    };
+    if palette.is_empty() {
+        palette = cell_palette(&cells.samples, cells.noise, grid.cells, options);
+    }
+    if let (Some(fit), None) = (&smooth, &options.palette.fixed) {
+        palette = fit.refit_palette(&cells.samples, &palette);
+    }
+    palette
 }
 
 /// The palette of the cells `samples` (`[cells_y * cells_x]` of a `cells`-sized grid,

@@ -9,7 +9,7 @@ use crate::degrade::{degrade, Preset};
 use crate::grid::Grid;
 use crate::image::color::srgb8_to_oklab;
 use crate::palette::Palette;
-use crate::restore::{cell_palette, sample_cells, CellSample, RestoreOptions};
+use crate::restore::{classical_palette, sample_cells, CellSample, RestoreOptions};
 
 /// Most palette candidates one image offers the palette head.
 pub const MAX_CANDIDATES: usize = 256;
@@ -116,8 +116,8 @@ pub fn sample_input(
 /// keeps every cell's measured colour gives exactly the classical result and learns
 /// only where to depart from it.
 pub fn cells_and_candidates(image: &RgbaImage, grid: &Grid, options: &RestoreOptions) -> (Vec<CellSample>, Palette) {
-    let cells = sample_cells(image, grid);
-    let mut palette = cell_palette(&cells.samples, cells.noise, grid.cells, options);
+    let mut cells = sample_cells(image, grid);
+    let mut palette = classical_palette(image, grid, &mut cells, options);
     palette.colors.truncate(MAX_CANDIDATES);
     (cells.samples, palette)
 }
