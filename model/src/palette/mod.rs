@@ -5,6 +5,9 @@
 //! colour farther than that from every centre starts its own cluster even when it
 //! covers a single cell (a 1-px eye stays). The merge distance follows the measured
 //! noise, so clean input keeps every distinct colour exactly.
+//!
+//! Least-squares colours of a smooth upscale are all unique, so frequency means
+//! nothing there: [`agglomerate`] groups them by merging the closest means instead.
 
 mod agglomerate;
 mod cluster;

@@ -470,8 +470,8 @@ fn window_grid(grid: &Grid, origin: [u32; 2], size: [u32; 2]) -> Grid {
     window
 }
 
-/// The upscaling model that redraws a crop of `image` best (a window of at most 128
-/// x 128 input pixels around the centre of its visible pixels), and the RMS
+/// The upscaling model that redraws a crop of `image` best (a window of at most 96
+/// x 96 input pixels around the centre of its visible pixels), and the RMS
 /// difference of that redraw per colour channel in 8-bit units: the input's noise
 /// when the model is right.
 pub fn fit_upscale_model(image: &RgbaImage, grid: &Grid) -> (UpscaleModel, f32) {
