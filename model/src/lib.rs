@@ -32,6 +32,7 @@ pub mod metrics;
 pub mod palette;
 pub mod restore;
 pub mod temporal;
+mod upscale;
 pub mod weights;
 
 pub use error::SpriteDxError;

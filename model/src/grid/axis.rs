@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use rustfft::FftPlanner;
 
 use super::profile::{Plane, Profiles, FIRST_POSITION, SECOND_POSITION};
+use super::redraw::RedrawRows;
 use super::spectrum::{Signal, Spectrum};
 use super::{MAX_PIXEL_SIZE, MIN_CONFIDENCE, MIN_PIXEL_SIZE};
 
@@ -70,6 +71,13 @@ const LINEAR_MIN_CELLS: f32 = 4.0;
 /// A whole or half pitch replaces a linear grid when its linear residual is at
 /// most this factor higher.
 const LINEAR_SIMPLE_RATIO: f32 = 1.02;
+/// Relative difference below which two pitches are the same candidate.
+const DISTINCT_PITCH: f32 = 0.015;
+/// Smallest ratio to the chosen pitch of a coarser pitch checked by redrawing
+/// (nearer ones are the same grid, a little off).
+const COARSER: f32 = 1.2;
+/// Multiples of the chosen pitch checked by redrawing.
+const MULTIPLES: [usize; 2] = [2, 3];
 /// Spectral peaks taken from each profile.
 const PEAKS_PER_PROFILE: usize = 5;
 /// Candidate pitches scored for coherence (the spectrally most prominent).
@@ -114,9 +122,9 @@ pub struct Candidate {
     pub r: f32,
     /// Whitened spectral peak height at this pitch.
     pub prominence: f32,
-    /// Share of the linear residual that this phase removes against the
-    /// half-cell-shifted one (filled in only for grids checked as smooth upscales,
-    /// 0 otherwise).
+    /// Share of the linear residual (or of the redraw error, for a pitch chosen by
+    /// redrawing) that this phase removes against the half-cell-shifted one
+    /// (filled in only for grids checked as smooth upscales, 0 otherwise).
     pub smooth_gain: f32,
     /// Cells along the axis.
     cells: f32,
@@ -143,6 +151,7 @@ pub struct AxisAnalysis {
     profiles: Profiles,
     coherence: Coherence,
     spectra: [Spectrum; 2],
+    redraw: RedrawRows,
 }
 
 impl AxisAnalysis {
@@ -157,6 +166,7 @@ impl AxisAnalysis {
         Self {
             width: planes[0].width,
             coherence: Coherence::new(planes),
+            redraw: RedrawRows::new(planes),
             profiles,
             spectra,
         }
@@ -257,8 +267,72 @@ impl AxisAnalysis {
         other.r <= reference.r * MERGE_RATIO + MERGE_SLACK && other.gain >= reference.gain * GAIN_TOLERANCE
     }
 
-    /// Searches for the most coherent pitch (`None` when the axis has no content).
+    /// Searches for the pitch of the axis (`None` when the axis has no content): the
+    /// most coherent one, checked against its multiples, its fractions and the
+    /// other coherent pitches by how well each redraws the input.
     pub fn best(&self) -> Option<Candidate> {
+        let (chosen, ranked) = self.most_coherent()?;
+        Some(self.by_redraw(chosen, &ranked))
+    }
+
+    /// `chosen`, or a coarser pitch among its multiples and the `ranked` candidates
+    /// that redraws the input better for the cells it needs (see
+    /// [`super::redraw`]), with its pitch and phase refined by redrawing. Only
+    /// coarser: a finer grid also fits whatever the upscaling model misses
+    /// (clipped ringing, softened alpha), so the redraw is no fair judge of it.
+    fn by_redraw(&self, chosen: Candidate, ranked: &[Candidate]) -> Candidate {
+        if self.redraw.is_empty() {
+            return chosen;
+        }
+        // Pitches with the phases to start from: a multiple's lines are among the
+        // chosen grid's.
+        let mut coarser: Vec<(f32, Vec<f32>)> = MULTIPLES
+            .iter()
+            .map(|&m| {
+                let phases = (0..m).map(|j| chosen.offset + j as f32 * chosen.pitch).collect();
+                (chosen.pitch * m as f32, phases)
+            })
+            .collect();
+        for c in ranked {
+            if !coarser.iter().any(|(q, _)| (q / c.pitch - 1.0).abs() < DISTINCT_PITCH) {
+                coarser.push((c.pitch, vec![c.offset]));
+            }
+        }
+        coarser.retain(|&(p, _)| p >= chosen.pitch * COARSER && p <= self.max_pitch());
+        let own = self.redraw.fit(chosen.pitch, &[chosen.offset]);
+        let mut best = (self.redraw.criterion(&own), own);
+        for (p, phases) in coarser {
+            // Most coarser pitches redraw far worse even before polishing.
+            let r = self.redraw.coarse(p, &phases);
+            if !self.redraw.promising(&r, best.0) {
+                continue;
+            }
+            let r = self.redraw.polish(r);
+            let score = self.redraw.criterion(&r);
+            if score < best.0 {
+                best = (score, r);
+            }
+        }
+        let refined = self.redraw.refine(best.1);
+        if best.1 == own {
+            return Candidate {
+                pitch: refined.pitch,
+                offset: refined.offset,
+                ..chosen
+            };
+        }
+        let coherent = self.fit_fixed(refined.pitch);
+        Candidate {
+            pitch: refined.pitch,
+            offset: refined.offset,
+            smooth_gain: coherent.smooth_gain.max(self.redraw.phase_gain(&refined)),
+            ..coherent
+        }
+    }
+
+    /// The most coherent pitch after the rules on multiples, fractions and smooth
+    /// upscales, and the candidates refined on the way.
+    fn most_coherent(&self) -> Option<(Candidate, Vec<Candidate>)> {
         if !self.has_content() {
             return None;
         }
@@ -342,9 +416,9 @@ impl AxisAnalysis {
             }
         }
         if let Some((linear, r)) = self.linear_multiple(best) {
-            return Some(self.simplest_linear(linear, r));
+            return Some((self.simplest_linear(linear, r), ranked));
         }
-        Some(self.simplest(best))
+        Some((self.simplest(best), ranked))
     }
 
     /// The best phase of pitch `p` for the linear residual, and that residual.

@@ -25,7 +25,16 @@
 //!    where it does not but a fraction does (and cell means leave much of the image
 //!    unexplained too), the fraction wins. A candidate too weak on cell means alone
 //!    takes its confidence from the same redrawing against the half-cell-shifted
-//!    centres.
+//!    centres;
+//! 6. checks the pitch against coarser ones (its double and triple, and the
+//!    coarser candidates of step 3) by redrawing sampled rows from least-squares
+//!    cells under a resampling kernel and blur (see `redraw`): a coarser pitch
+//!    that redraws them nearly as well with fewer cells wins. This catches a
+//!    fraction of a smooth upscale's pitch that the statistics of steps 3 to 5
+//!    preferred. Whichever wins, its pitch and phase are then refined by the same
+//!    redrawing: a pitch 1% off drifts half a cell over 50 cells, and the
+//!    least-squares cell colours of restoration suffer from that far more than
+//!    interior medians did.
 //!
 //! Both axes are then reconciled on the assumption of square pixels. When no
 //! candidate is coherent enough, a typed [`SpriteDxError::NoGridFound`] carries the
@@ -38,6 +47,7 @@
 mod axis;
 mod exact;
 mod profile;
+mod redraw;
 mod spectrum;
 
 use serde::{Deserialize, Serialize};

@@ -1,0 +1,318 @@
+//! Checking and refining a pitch by how well it redraws the input.
+//!
+//! Every row of an upscale is its cells drawn by a kernel and blurred, a linear map
+//! (see [`crate::upscale`]). For a candidate pitch and phase the cells that redraw
+//! a row best come from one banded least-squares solve, and what they leave is
+//! the redraw error. The true pitch redraws the rows down to the input's noise,
+//! and a multiple of it cannot follow the cells it merges. Pitches are compared by
+//! a penalised likelihood, `N ln(RSS / N) + λ k` (`N` samples, `k` cells fitted):
+//! the parsimony of BIC with a smaller `λ`. The detector only asks it about
+//! coarser pitches than its own choice: a finer one also fits what the model
+//! misses (clipped ringing, an alpha softened apart from colour) and would win on
+//! those. The same redraw error then refines the pitch and phase found.
+//!
+//! Only 16 rows are read: the dev split gave the same accuracy as with 32.
+
+use super::profile::Plane;
+use crate::degrade::Kernel;
+use crate::upscale::{AxisOperator, UpscaleModel, RIDGE};
+
+/// Most rows the redraw reads (spread over the rows with content).
+const REDRAW_ROWS: usize = 16;
+/// Penalty per fitted value, in nats (BIC would take `ln N`, about 10 here).
+const PENALTY: f64 = 3.0;
+/// Mean squared redraw error per sample below which the difference is 8-bit
+/// rounding, not structure (rounding alone leaves 1/12).
+const NOISE_FLOOR: f64 = 0.25;
+/// First phase step of [`RedrawRows::fit`], in cells (then halved twice).
+const PHASE_STEP: f32 = 1.0 / 16.0;
+/// Blur of the coarse search, in cells.
+const COARSE_BLUR: f32 = 0.1;
+/// Blurs tried after it, in cells.
+const FINE_BLURS: [f32; 3] = [0.0, 0.2, 0.3];
+/// Steps of [`RedrawRows::refine`]: relative pitch change and phase shift (in
+/// cells).
+const REFINE_STEPS: [(f32, f32); 3] = [(0.004, 0.04), (0.001, 0.01), (0.00025, 0.0025)];
+/// Most parabolas per step of [`RedrawRows::refine`].
+const REFINE_ROUNDS: usize = 3;
+/// Farthest a parabola's minimum is taken, in steps.
+const PARABOLA_REACH: f32 = 2.0;
+/// How many times the polished error of a pitch may fall below its coarse one
+/// (a better phase and blur).
+const PROMISING_ERROR: f64 = 4.0;
+/// Cells kept beyond each end of the axis (the widest kernel and blur reach no
+/// farther).
+const MARGIN_CELLS: f32 = 3.0;
+
+/// The rows one axis is redrawn on: premultiplied RGBA, `[rows][width]`.
+pub struct RedrawRows {
+    width: usize,
+    rows: Vec<Vec<[f32; 4]>>,
+    /// Sum of squares of every row, per row.
+    squares: Vec<f64>,
+}
+
+/// The best redraw of one pitch.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Redraw {
+    /// Input pixels per cell.
+    pub pitch: f32,
+    /// Start of a cell, in `[0, pitch)`.
+    pub offset: f32,
+    /// The kernel and blur that redraw best.
+    pub model: UpscaleModel,
+    /// Squared redraw error summed over the rows and channels.
+    pub error: f64,
+    /// Cells that some pixel sees, per row.
+    pub cells: usize,
+}
+
+impl RedrawRows {
+    /// Up to [`REDRAW_ROWS`] rows with content, spread over `planes` (pooled).
+    pub fn new(planes: &[Plane]) -> Self {
+        let content: Vec<&[[i32; 4]]> = planes
+            .iter()
+            .flat_map(|p| (0..p.height).map(move |y| p.row(y)))
+            .filter(|row| row.windows(2).any(|w| w[0] != w[1]))
+            .collect();
+        let step = content.len().div_ceil(REDRAW_ROWS).max(1);
+        let rows: Vec<Vec<[f32; 4]>> = content
+            .into_iter()
+            .step_by(step)
+            .map(|row| row.iter().map(|p| p.map(|v| v as f32)).collect())
+            .collect();
+        let squares = rows
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .map(|p| p.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>())
+                    .sum()
+            })
+            .collect();
+        Self {
+            width: planes.first().map_or(0, |p| p.width),
+            rows,
+            squares,
+        }
+    }
+
+    /// Whether there is anything to redraw.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty() || self.width < 3
+    }
+
+    /// Samples the criterion counts (rows x width x 4 channels).
+    fn samples(&self) -> f64 {
+        (self.rows.len() * self.width * 4) as f64
+    }
+
+    /// The penalised redraw error of `r`: lower is better.
+    pub fn criterion(&self, r: &Redraw) -> f64 {
+        let n = self.samples();
+        let fitted = (r.cells * self.rows.len() * 4) as f64;
+        n * (r.error / n).max(NOISE_FLOOR).ln() + PENALTY * fitted
+    }
+
+    /// Squared redraw error of every row by cells of `pitch` from `offset` drawn by
+    /// `model`, and the cells that some pixel sees.
+    fn error(&self, pitch: f32, offset: f32, model: UpscaleModel) -> (f64, usize) {
+        let n = self.width;
+        // Cells from MARGIN_CELLS before the first whole one to as many after the end.
+        let start = offset.rem_euclid(pitch) - pitch * (1.0 + MARGIN_CELLS);
+        let cells = ((n as f32 - start) / pitch).ceil() as usize + MARGIN_CELLS as usize;
+        let op = AxisOperator::new(n, cells, pitch, start, model);
+        let band = op.normal_band();
+        let seen = (0..cells).filter(|&i| band[i * op.span] > 1e-6).count();
+        // The ridge `normal_factor` adds.
+        let mean_diagonal = (0..cells).map(|i| band[i * op.span]).sum::<f64>() / cells.max(1) as f64;
+        let ridge = RIDGE * mean_diagonal.max(1e-12);
+        let factor = op.normal_factor(&band);
+        let mut projected = vec![[0.0f64; 4]; cells];
+        let mut total = 0.0;
+        for (row, &squares) in self.rows.iter().zip(&self.squares) {
+            projected.iter_mut().for_each(|v| *v = [0.0; 4]);
+            for (x, p) in row.iter().enumerate() {
+                let (f, w) = op.row(x);
+                for (sum, &wa) in projected[f..].iter_mut().zip(w) {
+                    (0..4).for_each(|c| sum[c] += f64::from(wa) * f64::from(p[c]));
+                }
+            }
+            let mut fitted = projected.clone();
+            factor.solve(&mut fitted);
+            // |y - A c|² = |y|² - bᵀc - ridge |c|² for c = (AᵀA + ridge)⁻¹ b.
+            let explained: f64 = projected
+                .iter()
+                .zip(&fitted)
+                .map(|(b, c)| (0..4).map(|k| b[k] * c[k] + ridge * c[k] * c[k]).sum::<f64>())
+                .sum();
+            total += (squares - explained).max(0.0);
+        }
+        (total, seen)
+    }
+
+    fn redraw(&self, pitch: f32, offset: f32, model: UpscaleModel) -> Redraw {
+        let (error, cells) = self.error(pitch, offset, model);
+        Redraw {
+            pitch,
+            offset: offset.rem_euclid(pitch),
+            model,
+            error,
+            cells,
+        }
+    }
+
+    /// The best redraw of `pitch` with a cell starting near one of `phases`
+    /// ([`Self::coarse`], then [`Self::polish`]).
+    pub fn fit(&self, pitch: f32, phases: &[f32]) -> Redraw {
+        self.polish(self.coarse(pitch, phases))
+    }
+
+    /// The best redraw of `pitch` from a cell starting at one of `phases`, by
+    /// every kernel at a small blur.
+    pub fn coarse(&self, pitch: f32, phases: &[f32]) -> Redraw {
+        let at = |kernel| UpscaleModel {
+            kernel,
+            blur: COARSE_BLUR,
+        };
+        phases
+            .iter()
+            .flat_map(|&o| [Kernel::Nearest, Kernel::Bilinear, Kernel::Bicubic].map(|k| (o, k)))
+            .map(|(o, k)| self.redraw(pitch, o, at(k)))
+            .min_by(|a, b| a.error.total_cmp(&b.error))
+            .expect("at least one phase")
+    }
+
+    /// `r` with its phase moved in shrinking steps, then its kernel's other blurs
+    /// tried, wherever that redraws better.
+    pub fn polish(&self, r: Redraw) -> Redraw {
+        let mut best = r;
+        let mut step = r.pitch * PHASE_STEP;
+        for _ in 0..3 {
+            for d in [-step, step] {
+                let r = self.redraw(best.pitch, best.offset + d, best.model);
+                if r.error < best.error {
+                    best = r;
+                }
+            }
+            step /= 2.0;
+        }
+        for blur in FINE_BLURS {
+            let model = UpscaleModel { blur, ..best.model };
+            let r = self.redraw(best.pitch, best.offset, model);
+            if r.error < best.error {
+                best = r;
+            }
+        }
+        best
+    }
+
+    /// Whether a coarse redraw `r` could still beat `reference` once polished: its
+    /// criterion is within what a [`PROMISING_ERROR`] times smaller error would
+    /// take off.
+    pub fn promising(&self, r: &Redraw, reference: f64) -> bool {
+        self.criterion(r) - self.samples() * PROMISING_ERROR.ln() < reference
+    }
+
+    /// Share of the redraw error of `r` shifted by half a cell that its own phase
+    /// removes, 0..1: how surely the rows show this grid.
+    pub fn phase_gain(&self, r: &Redraw) -> f32 {
+        let shifted = self.redraw(r.pitch, r.offset + r.pitch / 2.0, r.model);
+        if shifted.error <= 0.0 {
+            return 0.0;
+        }
+        (1.0 - r.error / shifted.error).clamp(0.0, 1.0) as f32
+    }
+
+    /// `r` with its pitch and phase refined to redraw the rows better: per step, a
+    /// parabola through three redraws along each of pitch and phase (the pitch
+    /// scaled about the grid line nearest the middle of the axis, so that a change
+    /// of pitch does not also move the grid), repeated while it runs to the edge
+    /// of its reach; the best redraw seen is kept.
+    pub fn refine(&self, r: Redraw) -> Redraw {
+        let middle = self.width as f32 / 2.0;
+        let mut best = r;
+        for (relative, shift) in REFINE_STEPS {
+            for _ in 0..REFINE_ROUNDS {
+                let centre = best;
+                let index = ((middle - centre.offset) / centre.pitch).round();
+                let line = centre.offset + index * centre.pitch;
+                let at = |dp: f32, d_o: f32| {
+                    let pitch = (centre.pitch * (1.0 + dp * relative)).max(super::MIN_PIXEL_SIZE);
+                    self.redraw(pitch, line + d_o * shift * centre.pitch - index * pitch, centre.model)
+                };
+                let pitches = [at(-1.0, 0.0), at(1.0, 0.0)];
+                let phases = [at(0.0, -1.0), at(0.0, 1.0)];
+                let dp = parabola_minimum(pitches[0].error, centre.error, pitches[1].error);
+                let d_o = parabola_minimum(phases[0].error, centre.error, phases[1].error);
+                for r in pitches.into_iter().chain(phases).chain([at(dp, d_o)]) {
+                    if r.error < best.error {
+                        best = r;
+                    }
+                }
+                if dp.abs() < PARABOLA_REACH && d_o.abs() < PARABOLA_REACH {
+                    break;
+                }
+            }
+        }
+        best
+    }
+}
+
+/// Where the parabola through `(-1, minus)`, `(0, centre)`, `(1, plus)` has its
+/// minimum, within [`PARABOLA_REACH`] of 0; the lower side where it opens downwards.
+fn parabola_minimum(minus: f64, centre: f64, plus: f64) -> f32 {
+    let curvature = minus - 2.0 * centre + plus;
+    if curvature <= 0.0 {
+        return if minus < plus { -PARABOLA_REACH } else { PARABOLA_REACH };
+    }
+    let reach = f64::from(PARABOLA_REACH);
+    ((minus - plus) / (2.0 * curvature)).clamp(-reach, reach) as f32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::degrade::{degrade, resample, Preset};
+
+    fn sprite() -> ::image::RgbaImage {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/sprites/dngn__altars__beogh.png");
+        ::image::open(path).expect("shipped sprite").to_rgba8()
+    }
+
+    /// The criterion of the best redraw at each pitch.
+    fn criteria(image: &::image::RgbaImage, pitches: &[f32]) -> Vec<f64> {
+        let rows = RedrawRows::new(&[Plane::premultiplied(image)]);
+        pitches
+            .iter()
+            .map(|&p| {
+                let phases: Vec<f32> = (0..8).map(|i| p * i as f32 / 8.0).collect();
+                rows.criterion(&rows.fit(p, &phases))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_bilinear_upscale_is_redrawn_exactly_at_its_pitch_only() {
+        let input = resample(&sprite(), 3.3, [1.2, 0.7], Kernel::Bilinear);
+        let rows = RedrawRows::new(&[Plane::premultiplied(&input)]);
+        let fit = rows.fit(3.3, &[1.0]);
+        assert_eq!(fit.model.kernel, Kernel::Bilinear);
+        assert!((fit.offset - 1.2).abs() < 0.05, "offset {}", fit.offset);
+        // Rounding to 8 bits is all that is left.
+        assert!(
+            fit.error / rows.samples() < 0.25,
+            "error {}",
+            fit.error / rows.samples()
+        );
+        let c = criteria(&input, &[3.3, 6.6, 1.65, 2.2]);
+        assert!(c[1..].iter().all(|&other| c[0] < other), "{c:?}");
+    }
+
+    #[test]
+    fn a_noisy_blurred_bicubic_upscale_prefers_its_pitch_to_a_multiple() {
+        let d = degrade(&sprite(), Preset::Bicubic, 7);
+        let s = d.scale;
+        let c = criteria(&d.image, &[s, s * 2.0, s * 3.0, s * 1.5]);
+        assert!(c[1..].iter().all(|&other| c[0] < other), "scale {s}: {c:?}");
+    }
+}

@@ -1,0 +1,419 @@
+//! Cell colours of a smooth upscale, by least squares.
+//!
+//! A bilinear or bicubic upscale, blurred or not, mixes every cell with its
+//! neighbours: the median of a cell's interior ([`super::sample_cells`]) is pulled
+//! towards them, and in pixel art most cells have a neighbour of another colour. Here
+//! the input is modelled as the cells drawn by an upscaling kernel and then blurred,
+//! `input = A_y · cells · A_xᵀ` for each premultiplied channel, where `A_x` holds the
+//! weight of every cell in every input column. The cells that redraw the input best
+//! (least squares) come from two banded solves, one per axis, because the model is
+//! separable: `cells = (A_yᵀA_y)⁻¹ A_yᵀ · input · A_x (A_xᵀA_x)⁻¹`.
+//!
+//! The kernel and the blur are not known: each candidate [`UpscaleModel`] is fitted
+//! on a crop of the input and the one that redraws it best is used. When that is a
+//! sharp nearest-neighbour upscale the medians stay: they resist JPEG ringing, which
+//! a least-squares fit follows.
+
+mod palette_fit;
+
+use ::image::RgbaImage;
+
+use super::{CellSample, CellSamples};
+use crate::degrade::Kernel;
+use crate::grid::Grid;
+pub use crate::upscale::UpscaleModel;
+use crate::upscale::{AxisOperator, NormalBand};
+
+/// Side of the crop (input pixels) the upscaling model is chosen on.
+const MODEL_CROP: u32 = 96;
+/// Blur candidates, in cells (standard deviation of the Gaussian after the kernel).
+const BLURS: [f32; 4] = [0.0, 0.1, 0.2, 0.3];
+/// The blur every kernel is first compared at; the winner then tries the others.
+const FIRST_BLUR: f32 = 0.1;
+/// Least-squares alpha (0..255) from which a cell is fitted as fully opaque; cells
+/// on a soft edge keep their median (the blur of a straight-alpha edge is not linear
+/// in premultiplied colour). Opaque cells beside transparency fit at about 245: a
+/// bicubic upscale overshoots alpha there and the overshoot is clipped.
+const OPAQUE_FIT: f64 = 235.0;
+/// Distance (in standard deviations of a fitted cell colour, per channel) below which
+/// two fitted colours are one palette colour. Two cells of one colour differ by
+/// `√2 σ` per channel, `√6 σ` over three: this leaves room for 2 σ more.
+const SAME_COLOUR_SIGMAS: f64 = 5.0;
+/// A fitted colour of at most this many cells joins a common colour within twice
+/// the same-colour distance (see [`absorb_small_groups`]).
+const RARE_CELLS: usize = 3;
+/// Input pixels per cell (per axis) the least-squares fit reads at most; a larger
+/// upscale is read at every n-th pixel.
+const PIXELS_PER_CELL: f32 = 4.0;
+/// Rounds of the clipped-noise refit (see [`super::censored`]); each moves a
+/// clipped colour most of the rest of the way.
+const CLIPPED_ROUNDS: usize = 2;
+
+/// Premultiplied input pixels (colour x alpha / 255, alpha; 0..255), `[height][width]`.
+struct Premultiplied {
+    pixels: Vec<[f32; 4]>,
+    width: usize,
+    height: usize,
+}
+
+impl Premultiplied {
+    /// The `width x height` window of `image` at `(x0, y0)`.
+    fn window(image: &RgbaImage, x0: u32, y0: u32, width: u32, height: u32) -> Self {
+        let row_len = image.width() as usize * 4;
+        let raw = image.as_raw();
+        let mut pixels = Vec::with_capacity((width * height) as usize);
+        for y in y0 as usize..(y0 + height) as usize {
+            let row = &raw[y * row_len + x0 as usize * 4..y * row_len + (x0 + width) as usize * 4];
+            pixels.extend(row.chunks_exact(4).map(premultiply));
+        }
+        Self {
+            pixels,
+            width: width as usize,
+            height: height as usize,
+        }
+    }
+
+    /// Every `stride`-th pixel of every `stride`-th row of `image`, from `stride /
+    /// 2` (the rows of [`AxisOperator::every`]).
+    fn every(image: &RgbaImage, stride: usize) -> Self {
+        let keep = |len: u32| (stride / 2..len as usize).step_by(stride);
+        let pixels = keep(image.height())
+            .flat_map(|y| keep(image.width()).map(move |x| (x, y)))
+            .map(|(x, y)| premultiply(&image.get_pixel(x as u32, y as u32).0))
+            .collect();
+        Self {
+            pixels,
+            width: keep(image.width()).count(),
+            height: keep(image.height()).count(),
+        }
+    }
+}
+
+/// One straight 8-bit RGBA pixel, premultiplied (colour x alpha / 255, alpha).
+fn premultiply(p: &[u8]) -> [f32; 4] {
+    let a = p[3] as f32 / 255.0;
+    [p[0] as f32 * a, p[1] as f32 * a, p[2] as f32 * a, p[3] as f32]
+}
+
+/// The cells of a least-squares fit and the input projected on them (`AᵀY`), both
+/// `[cells_y][cells_x]`.
+struct CellFit {
+    fitted: Vec<[f64; 4]>,
+    projected: Vec<[f64; 4]>,
+}
+
+/// The least-squares cells of `input` under the operators.
+fn solve_cells(input: &Premultiplied, ax: &AxisOperator, ay: &AxisOperator, bands: [&[f64]; 2]) -> CellFit {
+    let (cw, ch) = (ax.cells, ay.cells);
+    // Along x: every input row becomes a row of cells, projected and solved.
+    // [height][cells_x] each
+    let fx = ax.normal_factor(bands[0]);
+    let mut projected_rows = vec![[0.0f64; 4]; input.height * cw];
+    let mut rows = vec![[0.0f64; 4]; input.height * cw];
+    let mut sums = vec![[0.0f32; 4]; cw];
+    for y in 0..input.height {
+        sums.iter_mut().for_each(|v| *v = [0.0; 4]);
+        for (x, p) in input.pixels[y * input.width..(y + 1) * input.width].iter().enumerate() {
+            if p[3] == 0.0 {
+                continue; // contributes nothing
+            }
+            let (f, w) = ax.row(x);
+            for (sum, &wa) in sums[f..].iter_mut().zip(w) {
+                (0..4).for_each(|c| sum[c] += wa * p[c]);
+            }
+        }
+        let range = y * cw..(y + 1) * cw;
+        for (o, s) in projected_rows[range.clone()].iter_mut().zip(&sums) {
+            *o = s.map(f64::from);
+        }
+        rows[range.clone()].copy_from_slice(&projected_rows[range.clone()]);
+        fx.solve(&mut rows[range]);
+    }
+    // Along y: every column of cells. [cells_y][cells_x]
+    let project_y = |rows: &[[f64; 4]]| {
+        let mut cells = vec![[0.0f64; 4]; ch * cw];
+        for y in 0..input.height {
+            let (f, w) = ay.row(y);
+            for (b, &wb) in w.iter().enumerate().take(ch.saturating_sub(f)) {
+                let (src, dst) = (&rows[y * cw..(y + 1) * cw], &mut cells[(f + b) * cw..(f + b + 1) * cw]);
+                for (d, s) in dst.iter_mut().zip(src) {
+                    (0..4).for_each(|c| d[c] += wb as f64 * s[c]);
+                }
+            }
+        }
+        cells
+    };
+    let projected = project_y(&projected_rows);
+    let mut fitted = project_y(&rows);
+    let fy = ay.normal_factor(bands[1]);
+    let mut column = vec![[0.0f64; 4]; ch];
+    for i in 0..cw {
+        (0..ch).for_each(|j| column[j] = fitted[j * cw + i]);
+        fy.solve(&mut column);
+        (0..ch).for_each(|j| fitted[j * cw + i] = column[j]);
+    }
+    CellFit { fitted, projected }
+}
+
+/// Sums of squared differences between `input` and the cells drawn back, per channel.
+fn redraw_error(input: &Premultiplied, cells: &[[f64; 4]], ax: &AxisOperator, ay: &AxisOperator) -> [f64; 4] {
+    let cw = ax.cells;
+    // Cells drawn along x: [cells_y][width]
+    let mut drawn = vec![[0.0f64; 4]; ay.cells * input.width];
+    for j in 0..ay.cells {
+        for x in 0..input.width {
+            let (f, w) = ax.row(x);
+            let mut v = [0.0; 4];
+            for (a, &wa) in w.iter().enumerate().take(cw.saturating_sub(f)) {
+                (0..4).for_each(|c| v[c] += wa as f64 * cells[j * cw + f + a][c]);
+            }
+            drawn[j * input.width + x] = v;
+        }
+    }
+    let mut error = [0.0; 4];
+    for y in 0..input.height {
+        let (f, w) = ay.row(y);
+        for x in 0..input.width {
+            let mut v = [0.0; 4];
+            for (b, &wb) in w.iter().enumerate().take(ay.cells.saturating_sub(f)) {
+                (0..4).for_each(|c| v[c] += wb as f64 * drawn[(f + b) * input.width + x][c]);
+            }
+            let p = input.pixels[y * input.width + x];
+            (0..4).for_each(|c| error[c] += (v[c] - p[c] as f64).powi(2));
+        }
+    }
+    error
+}
+
+/// Cells beyond the edge of a window kept in its fit: the widest kernel (bicubic, 2
+/// cells) plus the widest blur (3 x 0.3 cells) reach no farther.
+const WINDOW_MARGIN: f32 = 3.0;
+
+/// The operators of `grid` on the whole `width x height` image.
+fn operators(grid: &Grid, model: UpscaleModel, (width, height): (u32, u32)) -> [AxisOperator; 2] {
+    let axis = |a: usize, len: u32| {
+        AxisOperator::new(
+            len as usize,
+            grid.cells[a] as usize,
+            grid.pixel_size[a],
+            grid.offset[a],
+            model,
+        )
+    };
+    [axis(0, width), axis(1, height)]
+}
+
+/// The part of `grid` a window of the input sees, with the window's top-left input
+/// pixel `origin` as its origin.
+fn window_grid(grid: &Grid, origin: [u32; 2], size: [u32; 2]) -> Grid {
+    let mut window = *grid;
+    for a in 0..2 {
+        let (p, o) = (grid.pixel_size[a], grid.offset[a]);
+        let first = ((origin[a] as f32 - o) / p - WINDOW_MARGIN).floor().max(0.0) as u32;
+        let end = (((origin[a] + size[a]) as f32 - o) / p + WINDOW_MARGIN).ceil();
+        let end = (end.max(0.0) as u32).min(grid.cells[a]).max(first + 1);
+        window.offset[a] = o + first as f32 * p - origin[a] as f32;
+        window.cells[a] = end - first;
+    }
+    window
+}
+
+/// The upscaling model that redraws a crop of `image` best (a window of at most 96
+/// x 96 input pixels around the centre of its visible pixels), and the RMS
+/// difference of that redraw per colour channel in 8-bit units: the input's noise
+/// when the model is right.
+pub fn fit_upscale_model(image: &RgbaImage, grid: &Grid) -> (UpscaleModel, f32) {
+    let (w, h) = image.dimensions();
+    let (mut lo, mut hi) = ([u32::MAX; 2], [0u32; 2]);
+    for (x, y, p) in image.enumerate_pixels() {
+        if p[3] > 0 {
+            (lo, hi) = ([lo[0].min(x), lo[1].min(y)], [hi[0].max(x), hi[1].max(y)]);
+        }
+    }
+    let window = |lo: u32, hi: u32, len: u32| {
+        let size = MODEL_CROP.min(len);
+        let centre = if lo > hi { len / 2 } else { (lo + hi) / 2 };
+        (centre.saturating_sub(size / 2).min(len - size), size)
+    };
+    let ((x0, cw), (y0, ch)) = (window(lo[0], hi[0], w), window(lo[1], hi[1], h));
+    let crop = Premultiplied::window(image, x0, y0, cw, ch);
+    let crop_grid = window_grid(grid, [x0, y0], [cw, ch]);
+    let error = |model: UpscaleModel| {
+        let [ax, ay] = operators(&crop_grid, model, (cw, ch));
+        let fit = solve_cells(&crop, &ax, &ay, [&ax.normal_band(), &ay.normal_band()]);
+        redraw_error(&crop, &fit.fitted, &ax, &ay)
+    };
+    // Colour only: a soft alpha edge is blurred when its colour is not.
+    let total = |e: &[f64; 4]| e[0] + e[1] + e[2];
+    let at = |kernel, blur| UpscaleModel { kernel, blur };
+    let mut best = [Kernel::Nearest, Kernel::Bilinear, Kernel::Bicubic]
+        .into_iter()
+        .map(|k| (at(k, FIRST_BLUR), error(at(k, FIRST_BLUR))))
+        .min_by(|a, b| total(&a.1).total_cmp(&total(&b.1)))
+        .expect("three kernels");
+    // The winner's other blurs, and the sharp model (at a small scale every kernel
+    // at a little blur fits a nearest upscale about as well): ties go to the sharp one.
+    let kernel = best.0.kernel;
+    let others = BLURS.into_iter().filter(|&b| b != FIRST_BLUR).map(|b| at(kernel, b));
+    for model in others.chain([at(Kernel::Nearest, 0.0)]) {
+        if model == best.0 {
+            continue;
+        }
+        let e = error(model);
+        let sharp = model.is_sharp();
+        // A tie within 0.05 of a level RMS: a blur of a fraction of a pixel is none.
+        let tie = total(&best.1) + 0.05f64.powi(2) * 3.0 * (cw * ch) as f64;
+        if total(&e) < total(&best.1) || (sharp && total(&e) <= tie) {
+            best = (model, e);
+        }
+    }
+    let rms = ((best.1[0] + best.1[1] + best.1[2]) / (3.0 * (cw * ch) as f64)).sqrt();
+    (best.0, rms as f32)
+}
+
+/// A least-squares fit of the cells of a smooth upscale: what
+/// [`SmoothFit::refit_palette`] needs to fit whole palette colours.
+pub struct SmoothFit {
+    /// The upscaling model fitted.
+    pub model: UpscaleModel,
+    /// RMS difference per colour channel (8-bit units) between the input and its
+    /// redraw by the model: the input's noise.
+    pub noise: f32,
+    /// Standard deviation of one fitted cell's colour per channel (8-bit units):
+    /// the input's noise through the least-squares solve.
+    pub cell_noise: f32,
+    cells: [usize; 2],
+    fit: CellFit,
+    normals: [NormalBand; 2],
+    input: Premultiplied,
+    operators: [AxisOperator; 2],
+}
+
+/// Replaces the colour of every fully opaque cell of `samples` with its
+/// least-squares colour under the best-fitting upscaling model. Returns the fit, or
+/// `None` for a sharp nearest-neighbour upscale (the medians stay).
+pub fn refine_smooth_cells(image: &RgbaImage, grid: &Grid, samples: &mut CellSamples) -> Option<SmoothFit> {
+    let (model, noise) = fit_upscale_model(image, grid);
+    if model.is_sharp() {
+        return None;
+    }
+    let (w, h) = image.dimensions();
+    // Enough pixels per cell for the fit, not all of a large upscale's.
+    let stride = ((grid.pixel_size[0].min(grid.pixel_size[1]) / PIXELS_PER_CELL).round() as usize).max(1);
+    let [ax, ay] = operators(grid, model, (w, h)).map(|a| a.every(stride));
+    let normals = [&ax, &ay].map(|a| NormalBand {
+        band: a.normal_band(),
+        span: a.span,
+    });
+    let input = Premultiplied::every(image, stride);
+    let fit = solve_cells(&input, &ax, &ay, [&normals[0].band, &normals[1].band]);
+    // var(cell) = σ² [(A_xᵀA_x)⁻¹]_ii [(A_yᵀA_y)⁻¹]_jj
+    let amplification = ax.normal_factor(&normals[0].band).inverse_diagonal_median()
+        * ay.normal_factor(&normals[1].band).inverse_diagonal_median();
+    for (sample, fitted) in samples.samples.iter_mut().zip(&fit.fitted) {
+        if sample.opaque && fitted[3] >= OPAQUE_FIT {
+            *sample = CellSample {
+                color: opaque_colour(fitted),
+                opaque: true,
+            };
+        }
+    }
+    Some(SmoothFit {
+        model,
+        noise,
+        cell_noise: noise * amplification.sqrt() as f32,
+        cells: [ax.cells, ay.cells],
+        fit,
+        normals,
+        input,
+        operators: [ax, ay],
+    })
+}
+
+/// The colour of a cell fitted as opaque. Its premultiplied colour is its colour:
+/// its fitted alpha runs low beside transparency (the upscale clipped its overshoot
+/// there, which premultiplied colour keeps) and rings a little above 255 inside.
+fn opaque_colour(fitted: &[f64; 4]) -> [u8; 3] {
+    let k = 255.0 / fitted[3].max(255.0);
+    [0, 1, 2].map(|c| (fitted[c] * k).round().clamp(0.0, 255.0) as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use ::image::Rgba;
+
+    use super::*;
+    use crate::degrade::{gaussian_blur, resample};
+
+    /// A 12x10 sprite of single-pixel details: the worst case for interior medians.
+    fn sprite() -> RgbaImage {
+        RgbaImage::from_fn(12, 10, |x, y| match (x * 7 + y * 3) % 5 {
+            0 => Rgba([200, 40, 40, 255]),
+            1 => Rgba([20, 20, 90, 255]),
+            2 => Rgba([240, 220, 160, 255]),
+            3 => Rgba([60, 160, 70, 255]),
+            _ => Rgba([120, 120, 130, 255]),
+        })
+    }
+
+    const SHARP: UpscaleModel = UpscaleModel {
+        kernel: Kernel::Nearest,
+        blur: 0.0,
+    };
+
+    fn grid(scale: f32, phase: [f32; 2]) -> Grid {
+        Grid {
+            pixel_size: [scale; 2],
+            offset: phase,
+            cells: [12, 10],
+            confidence: 1.0,
+        }
+    }
+
+    fn fitted_colours(image: &RgbaImage, grid: &Grid) -> (UpscaleModel, Vec<[u8; 3]>) {
+        let mut samples = super::super::sample_cells(image, grid);
+        let model = refine_smooth_cells(image, grid, &mut samples).map_or(SHARP, |fit| fit.model);
+        (model, samples.samples.iter().map(|s| s.color).collect())
+    }
+
+    fn truth() -> Vec<[u8; 3]> {
+        sprite().pixels().map(|p| [p[0], p[1], p[2]]).collect()
+    }
+
+    #[test]
+    fn a_blurred_bicubic_upscale_gives_back_its_cells() {
+        let (scale, phase) = (3.4, [1.3, 0.6]);
+        let input = gaussian_blur(&resample(&sprite(), scale, phase, Kernel::Bicubic), 0.2 * scale);
+        let (model, colours) = fitted_colours(&input, &grid(scale, phase));
+        assert_eq!(model.kernel, Kernel::Bicubic);
+        let medians: Vec<[u8; 3]> = super::super::sample_cells(&input, &grid(scale, phase))
+            .samples
+            .iter()
+            .map(|s| s.color)
+            .collect();
+        let off = |c: &[[u8; 3]]| {
+            c.iter()
+                .zip(truth())
+                .map(|(a, b)| (0..3).map(|i| (a[i] as i32 - b[i] as i32).abs()).max().unwrap())
+                .max()
+                .unwrap()
+        };
+        // Edge pixels of the canvas are cut by the blur's clamping: allow a level.
+        assert!(off(&colours) <= 2, "fitted colours off by {}", off(&colours));
+        assert!(off(&medians) > 20, "the medians should be pulled ({})", off(&medians));
+    }
+
+    #[test]
+    fn a_bilinear_upscale_is_recognised_and_a_sharp_one_keeps_its_medians() {
+        let (scale, phase) = (4.6, [2.1, 0.4]);
+        let bilinear = resample(&sprite(), scale, phase, Kernel::Bilinear);
+        let (model, colours) = fitted_colours(&bilinear, &grid(scale, phase));
+        assert_eq!(model.kernel, Kernel::Bilinear);
+        assert!(model.blur < 0.15, "{model:?}");
+        assert_eq!(colours, truth());
+        let nearest = resample(&sprite(), scale, phase, Kernel::Nearest);
+        let (model, colours) = fitted_colours(&nearest, &grid(scale, phase));
+        assert!(model.is_sharp(), "{model:?}");
+        assert_eq!(colours, truth());
+    }
+}

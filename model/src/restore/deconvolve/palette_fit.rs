@@ -1,0 +1,282 @@
+//! Palette colours fitted to the whole input: grouping the fitted cells, the joint
+//! least-squares refit, and its correction for clipped noise.
+
+use super::{SmoothFit, CLIPPED_ROUNDS, OPAQUE_FIT, RARE_CELLS, SAME_COLOUR_SIGMAS};
+use crate::image::color::srgb8_to_oklab;
+use crate::palette::{absorb_small_groups, agglomerate, Palette};
+use crate::restore::censored::expected_beyond_clip;
+use crate::restore::CellSample;
+use crate::upscale::RIDGE;
+
+impl SmoothFit {
+    /// The palette of the cells fitted as opaque: their least-squares colours grouped
+    /// by [`agglomerate`] at the distance the fit's noise explains, each group's mean
+    /// as its colour (to be refined by [`Self::refit_palette`]). Empty when no cell
+    /// was fitted as opaque.
+    pub fn palette(&self, samples: &[CellSample]) -> Palette {
+        let values: Vec<[f64; 3]> = samples
+            .iter()
+            .zip(&self.fit.fitted)
+            .filter(|(s, f)| s.opaque && f[3] >= OPAQUE_FIT)
+            .map(|(_, f)| {
+                let k = 255.0 / f[3].max(255.0);
+                [0, 1, 2].map(|c| (f[c] * k).clamp(0.0, 255.0))
+            })
+            .collect();
+        // At least one 8-bit level: rounding and clipped ringing differ by that.
+        let radius = SAME_COLOUR_SIGMAS * f64::from(self.cell_noise).max(1.0);
+        let groups = absorb_small_groups(agglomerate(&values, radius), RARE_CELLS, 2.0 * radius);
+        Palette::new(
+            groups
+                .iter()
+                .map(|g| g.mean.map(|v| v.round().clamp(0.0, 255.0) as u8))
+                .collect(),
+        )
+    }
+
+    /// Fits every colour of `palette` to the whole input at once: the opaque cells
+    /// that snap to a colour share its value, and the values that redraw the input
+    /// best are solved for (`SᵀNS c = Sᵀ(AᵀY - N x_rest)`, `S` the cells of each
+    /// colour, `N` the normal matrix, `x_rest` the other cells as fitted). A colour
+    /// is measured on every pixel of every cell it covers instead of one cell's,
+    /// so noise averages out and it comes back to the level.
+    pub fn refit_palette(&self, samples: &[CellSample], palette: &Palette) -> Palette {
+        let k = palette.len();
+        if k == 0 {
+            return palette.clone();
+        }
+        let [cw, ch] = self.cells;
+        let snapper = palette.snapper();
+        // Colour index of each cell that takes part, `[cells_y * cells_x]`.
+        let member: Vec<Option<usize>> = samples
+            .iter()
+            .zip(&self.fit.fitted)
+            .map(|(s, f)| (s.opaque && f[3] >= OPAQUE_FIT).then(|| snapper.nearest_index(srgb8_to_oklab(s.color))))
+            .collect();
+        let (sx, sy) = (self.normals[0].span, self.normals[1].span);
+        let mut gram = vec![0.0f64; k * k];
+        let mut rhs = vec![[0.0f64; 3]; k];
+        for iy in 0..ch {
+            for ix in 0..cw {
+                let Some(a) = member[iy * cw + ix] else { continue };
+                let i = iy * cw + ix;
+                (0..3).for_each(|c| rhs[a][c] += self.fit.projected[i][c]);
+                for jy in (iy + 1).saturating_sub(sy)..(iy + sy).min(ch) {
+                    let ny = self.normals[1].at(iy, jy);
+                    for jx in (ix + 1).saturating_sub(sx)..(ix + sx).min(cw) {
+                        let n = ny * self.normals[0].at(ix, jx);
+                        let j = jy * cw + jx;
+                        match member[j] {
+                            Some(b) => gram[a * k + b] += n,
+                            None => (0..3).for_each(|c| rhs[a][c] -= n * self.fit.fitted[j][c]),
+                        }
+                    }
+                }
+            }
+        }
+        let Some(mut values) = solve_dense(gram.clone(), rhs.clone(), k) else {
+            return palette.clone();
+        };
+        // Noise clipped at 0 and 255 biases the colours there: refit with every
+        // clipped pixel read as what it most likely hid.
+        // The noise is measured once, on the first drawing.
+        let mut sigma = None;
+        for _ in 0..CLIPPED_ROUNDS {
+            let drawn = self.draw(&member, &values);
+            let sigma = *sigma.get_or_insert_with(|| self.in_range_noise(&drawn));
+            let Some(correction) = self.clipped_correction(&drawn, sigma) else {
+                break; // nothing clipped
+            };
+            let mut corrected = rhs.clone();
+            for (m, d) in member.iter().zip(&correction) {
+                if let Some(a) = m {
+                    (0..3).for_each(|c| corrected[*a][c] += d[c]);
+                }
+            }
+            match solve_dense(gram.clone(), corrected, k) {
+                Some(v) => values = v,
+                None => break,
+            }
+        }
+        let used: Vec<bool> = (0..k).map(|a| member.contains(&Some(a))).collect();
+        Palette::new(
+            palette
+                .colors
+                .iter()
+                .zip(values)
+                .zip(used)
+                .map(|((&old, v), used)| match used {
+                    true => v.map(|v| v.round().clamp(0.0, 255.0) as u8),
+                    false => old,
+                })
+                .collect(),
+        )
+    }
+}
+
+impl SmoothFit {
+    /// `Aᵀ(Y' - Y)` per cell: how the projection of the input changes when every
+    /// opaque pixel clipped at 0 or 255 in a channel is replaced by its expected
+    /// value beyond the clip, and every pixel whose model value rings past the range
+    /// by that value (the upscale clamped it, so it says nothing of the cells), for
+    /// the model drawn in `drawn` ([`Self::draw`]). `None` when nothing changes.
+    fn clipped_correction(&self, drawn: &[[f64; 3]], sigma: f64) -> Option<Vec<[f64; 3]>> {
+        let mut change = vec![[0.0f64; 3]; drawn.len()];
+        let mut any = false;
+        for ((p, mean), change) in self.input.pixels.iter().zip(drawn).zip(&mut change) {
+            if p[3] < 254.5 {
+                continue;
+            }
+            for c in 0..3 {
+                let observed = f64::from(p[c]);
+                // Where the model rings past the range, the upscale clamped it
+                // before the noise: the pixel shows the clamp, not the cells.
+                let expected = if !(0.0..=255.0).contains(&mean[c]) {
+                    Some(mean[c])
+                } else {
+                    expected_beyond_clip(mean[c], sigma, observed)
+                };
+                if let Some(e) = expected {
+                    change[c] = e - observed;
+                    any = true;
+                }
+            }
+        }
+        any.then(|| self.project(&change))
+    }
+
+    /// RMS difference per channel between the opaque pixels and the model drawn in
+    /// `drawn`, counted where neither the model nor the pixel is near a clip
+    /// (clipping shrinks the spread there): the input's noise, at least half a level.
+    fn in_range_noise(&self, drawn: &[[f64; 3]]) -> f64 {
+        let (mut sum, mut count) = (0.0, 0usize);
+        for (p, mean) in self.input.pixels.iter().zip(drawn) {
+            if p[3] < 254.5 {
+                continue;
+            }
+            for c in 0..3 {
+                let v = f64::from(p[c]);
+                if (16.0..=239.0).contains(&mean[c]) && v > 0.0 && v < 255.0 {
+                    sum += (v - mean[c]).powi(2);
+                    count += 1;
+                }
+            }
+        }
+        match count {
+            0 => f64::from(self.noise).max(0.5),
+            n => (sum / n as f64).sqrt().max(0.5),
+        }
+    }
+
+    /// The input as the model draws it (`A_y · cells · A_xᵀ`, colour only),
+    /// `[height][width]`, with the members of a palette colour (`member`) in
+    /// `values` and the other cells as fitted. Separable: along x, then along y.
+    fn draw(&self, member: &[Option<usize>], values: &[[f64; 3]]) -> Vec<[f64; 3]> {
+        let [ax, ay] = &self.operators;
+        let (cw, ch, width) = (ax.cells, ay.cells, self.input.width);
+        let cell = |i: usize| member[i].map_or_else(|| [0, 1, 2].map(|c| self.fit.fitted[i][c]), |a| values[a]);
+        // [cells_y][width]
+        let mut rows = vec![[0.0f64; 3]; ch * width];
+        for j in 0..ch {
+            for x in 0..width {
+                let (f, w) = ax.row(x);
+                let mut v = [0.0; 3];
+                for (a, &wa) in w.iter().enumerate().take(cw.saturating_sub(f)) {
+                    let value = cell(j * cw + f + a);
+                    (0..3).for_each(|c| v[c] += f64::from(wa) * value[c]);
+                }
+                rows[j * width + x] = v;
+            }
+        }
+        let mut drawn = vec![[0.0f64; 3]; self.input.height * width];
+        for y in 0..self.input.height {
+            let (f, w) = ay.row(y);
+            for (b, &wb) in w.iter().enumerate().take(ch.saturating_sub(f)) {
+                let (src, dst) = (
+                    &rows[(f + b) * width..(f + b + 1) * width],
+                    &mut drawn[y * width..(y + 1) * width],
+                );
+                for (d, s) in dst.iter_mut().zip(src) {
+                    (0..3).for_each(|c| d[c] += f64::from(wb) * s[c]);
+                }
+            }
+        }
+        drawn
+    }
+
+    /// `Aᵀ image` per cell (`A_yᵀ · image · A_x`) for a `[height][width]` image:
+    /// along y, then along x.
+    fn project(&self, image: &[[f64; 3]]) -> Vec<[f64; 3]> {
+        let [ax, ay] = &self.operators;
+        let (cw, ch, width) = (ax.cells, ay.cells, self.input.width);
+        // [cells_y][width]
+        let mut rows = vec![[0.0f64; 3]; ch * width];
+        for y in 0..self.input.height {
+            let (f, w) = ay.row(y);
+            for (b, &wb) in w.iter().enumerate().take(ch.saturating_sub(f)) {
+                let (src, dst) = (
+                    &image[y * width..(y + 1) * width],
+                    &mut rows[(f + b) * width..(f + b + 1) * width],
+                );
+                for (d, s) in dst.iter_mut().zip(src) {
+                    (0..3).for_each(|c| d[c] += f64::from(wb) * s[c]);
+                }
+            }
+        }
+        let mut cells = vec![[0.0f64; 3]; ch * cw];
+        for j in 0..ch {
+            for x in 0..width {
+                let (f, w) = ax.row(x);
+                let s = rows[j * width + x];
+                for (a, &wa) in w.iter().enumerate().take(cw.saturating_sub(f)) {
+                    (0..3).for_each(|c| cells[j * cw + f + a][c] += f64::from(wa) * s[c]);
+                }
+            }
+        }
+        cells
+    }
+}
+
+/// Solves the symmetric system `gram x = rhs` (`k x k`, three right-hand sides) by
+/// Cholesky with a small ridge (colours no cell takes get zero); `None` when it is
+/// not positive definite.
+fn solve_dense(mut gram: Vec<f64>, mut rhs: Vec<[f64; 3]>, k: usize) -> Option<Vec<[f64; 3]>> {
+    let mean_diagonal = (0..k).map(|i| gram[i * k + i]).sum::<f64>() / k as f64;
+    (0..k).for_each(|i| gram[i * k + i] += RIDGE * mean_diagonal.max(1e-12));
+    // In place: lower triangle becomes L with gram = L Lᵀ.
+    for j in 0..k {
+        let mut d = gram[j * k + j];
+        for m in 0..j {
+            d -= gram[j * k + m] * gram[j * k + m];
+        }
+        if d <= 0.0 || !d.is_finite() {
+            return None;
+        }
+        let d = d.sqrt();
+        gram[j * k + j] = d;
+        for i in j + 1..k {
+            let mut v = gram[i * k + j];
+            for m in 0..j {
+                v -= gram[i * k + m] * gram[j * k + m];
+            }
+            gram[i * k + j] = v / d;
+        }
+    }
+    for i in 0..k {
+        for m in 0..i {
+            let l = gram[i * k + m];
+            let prev = rhs[m];
+            (0..3).for_each(|c| rhs[i][c] -= l * prev[c]);
+        }
+        rhs[i] = rhs[i].map(|v| v / gram[i * k + i]);
+    }
+    for i in (0..k).rev() {
+        for m in i + 1..k {
+            let l = gram[m * k + i];
+            let next = rhs[m];
+            (0..3).for_each(|c| rhs[i][c] -= l * next[c]);
+        }
+        rhs[i] = rhs[i].map(|v| v / gram[i * k + i]);
+    }
+    Some(rhs)
+}
