@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use rustfft::FftPlanner;
 
-use super::profile::{Plane, Profiles, FIRST_POSITION, SECOND_POSITION};
+use super::profile::{rows_with_content, Plane, Profiles, FIRST_POSITION, SECOND_POSITION};
 use super::redraw::RedrawRows;
 use super::spectrum::{Signal, Spectrum};
 use super::{MAX_PIXEL_SIZE, MIN_CONFIDENCE, MIN_PIXEL_SIZE};
@@ -784,16 +784,10 @@ struct Coherence {
 impl Coherence {
     fn new(planes: &[Plane]) -> Self {
         let width = planes[0].width;
-        let content: Vec<&[[i32; 4]]> = planes
-            .iter()
-            .flat_map(|p| (0..p.height).map(move |y| p.row(y)))
-            .filter(|row| row.windows(2).any(|w| w[0] != w[1]))
-            .collect();
-        let step = content.len().div_ceil(MAX_SCORED_ROWS).max(1);
         let mut rows = Vec::new();
         let mut row_squares = Vec::new();
         let mut row_totals = Vec::new();
-        for row in content.into_iter().step_by(step) {
+        for row in rows_with_content(planes, MAX_SCORED_ROWS) {
             let mut prefix = Vec::with_capacity(width + 1);
             let mut acc = [0.0f64; 5];
             prefix.push([0.0; 4]);

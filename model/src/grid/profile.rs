@@ -60,6 +60,18 @@ impl Plane {
     }
 }
 
+/// The rows of `planes` (pooled) that change along x, at most `most` of them
+/// spread evenly: the rows worth scoring a grid on.
+pub fn rows_with_content(planes: &[Plane], most: usize) -> Vec<&[[i32; 4]]> {
+    let content: Vec<&[[i32; 4]]> = planes
+        .iter()
+        .flat_map(|p| (0..p.height).map(move |y| p.row(y)))
+        .filter(|row| row.windows(2).any(|w| w[0] != w[1]))
+        .collect();
+    let step = content.len().div_ceil(most).max(1);
+    content.into_iter().step_by(step).collect()
+}
+
 /// Gradient profiles along x, summed over all rows (and all planes).
 #[derive(Clone, Debug)]
 pub struct Profiles {

@@ -13,7 +13,7 @@
 //!
 //! Only 16 rows are read: the dev split gave the same accuracy as with 32.
 
-use super::profile::Plane;
+use super::profile::{rows_with_content, Plane};
 use crate::degrade::Kernel;
 use crate::upscale::{AxisOperator, UpscaleModel, RIDGE};
 
@@ -70,15 +70,8 @@ pub struct Redraw {
 impl RedrawRows {
     /// Up to [`REDRAW_ROWS`] rows with content, spread over `planes` (pooled).
     pub fn new(planes: &[Plane]) -> Self {
-        let content: Vec<&[[i32; 4]]> = planes
-            .iter()
-            .flat_map(|p| (0..p.height).map(move |y| p.row(y)))
-            .filter(|row| row.windows(2).any(|w| w[0] != w[1]))
-            .collect();
-        let step = content.len().div_ceil(REDRAW_ROWS).max(1);
-        let rows: Vec<Vec<[f32; 4]>> = content
+        let rows: Vec<Vec<[f32; 4]>> = rows_with_content(planes, REDRAW_ROWS)
             .into_iter()
-            .step_by(step)
             .map(|row| row.iter().map(|p| p.map(|v| v as f32)).collect())
             .collect();
         let squares = rows
