@@ -268,8 +268,9 @@ impl AxisAnalysis {
     }
 
     /// Searches for the pitch of the axis (`None` when the axis has no content): the
-    /// most coherent one, checked against its multiples, its fractions and the
-    /// other coherent pitches by how well each redraws the input.
+    /// most coherent one, checked against coarser pitches (its multiples and the
+    /// coarser coherent candidates) by how well each redraws the input, then
+    /// refined by the same redrawing.
     pub fn best(&self) -> Option<Candidate> {
         let (chosen, ranked) = self.most_coherent()?;
         Some(self.by_redraw(chosen, &ranked))
