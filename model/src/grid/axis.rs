@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use rustfft::FftPlanner;
 
 use super::profile::{rows_with_content, Plane, Profiles, FIRST_POSITION, SECOND_POSITION};
-use super::redraw::RedrawRows;
+use super::redraw::{Redraw, RedrawRows};
 use super::spectrum::{Signal, Spectrum};
 use super::{MAX_PIXEL_SIZE, MIN_CONFIDENCE, MIN_PIXEL_SIZE};
 
@@ -76,6 +76,12 @@ const DISTINCT_PITCH: f32 = 0.015;
 /// Smallest ratio to the chosen pitch of a coarser pitch checked by redrawing
 /// (nearer ones are the same grid, a little off).
 const COARSER: f32 = 1.2;
+/// Samples per cell a redraw keeps at the finest pitch it compares: a larger
+/// upscale is redrawn on the means of `pitch / 3` pixels at a time (exact, and as
+/// accurate on the dev split as every pixel at a fraction of the time).
+const REDRAW_SAMPLES_PER_CELL: f32 = 3.0;
+/// Phases a pitch from the other axis is first redrawn at, evenly spread over a cell.
+const PHASE_STARTS: usize = 4;
 /// Multiples of the chosen pitch checked by redrawing.
 const MULTIPLES: [usize; 2] = [2, 3];
 /// Spectral peaks taken from each profile.
@@ -282,7 +288,8 @@ impl AxisAnalysis {
     /// coarser: a finer grid also fits whatever the upscaling model misses
     /// (clipped ringing, softened alpha), so the redraw is no fair judge of it.
     fn by_redraw(&self, chosen: Candidate, ranked: &[Candidate]) -> Candidate {
-        if self.redraw.is_empty() {
+        let redraw = self.redraw_rows(chosen.pitch);
+        if redraw.is_empty() {
             return chosen;
         }
         // Pitches with the phases to start from: a multiple's lines are among the
@@ -300,21 +307,21 @@ impl AxisAnalysis {
             }
         }
         coarser.retain(|&(p, _)| p >= chosen.pitch * COARSER && p <= self.max_pitch());
-        let own = self.redraw.fit(chosen.pitch, &[chosen.offset]);
-        let mut best = (self.redraw.criterion(&own), own);
+        let own = redraw.fit(chosen.pitch, &[chosen.offset]);
+        let mut best = (redraw.criterion(&own), own);
         for (p, phases) in coarser {
             // Most coarser pitches redraw far worse even before polishing.
-            let r = self.redraw.coarse(p, &phases);
-            if !self.redraw.promising(&r, best.0) {
+            let r = redraw.coarse(p, &phases);
+            if !redraw.promising(&r, best.0) {
                 continue;
             }
-            let r = self.redraw.polish(r);
-            let score = self.redraw.criterion(&r);
+            let r = redraw.polish(r);
+            let score = redraw.criterion(&r);
             if score < best.0 {
                 best = (score, r);
             }
         }
-        let refined = self.redraw.refine(best.1);
+        let refined = redraw.refine(best.1);
         if best.1 == own {
             return Candidate {
                 pitch: refined.pitch,
@@ -322,13 +329,44 @@ impl AxisAnalysis {
                 ..chosen
             };
         }
-        let coherent = self.fit_fixed(refined.pitch);
+        self.redrawn_candidate(&redraw, &refined)
+    }
+
+    /// The rows to redraw grids of `finest` pitch or coarser on: binned to
+    /// [`REDRAW_SAMPLES_PER_CELL`], as the same binning must serve every pitch compared.
+    fn redraw_rows(&self, finest: f32) -> RedrawRows {
+        self.redraw.binned((finest / REDRAW_SAMPLES_PER_CELL).floor() as usize)
+    }
+
+    /// The candidate of a grid found by redrawing: its pitch and phase, with the
+    /// coherence statistics of that pitch and the redraw's phase gain as a second
+    /// source of confidence.
+    fn redrawn_candidate(&self, redraw: &RedrawRows, r: &Redraw) -> Candidate {
+        let coherent = self.fit_fixed(r.pitch);
         Candidate {
-            pitch: refined.pitch,
-            offset: refined.offset,
-            smooth_gain: coherent.smooth_gain.max(self.redraw.phase_gain(&refined)),
+            pitch: r.pitch,
+            offset: r.offset,
+            smooth_gain: coherent.smooth_gain.max(redraw.phase_gain(r)),
             ..coherent
         }
+    }
+
+    /// How the penalised redraw error of this axis changes from `current` to a
+    /// grid near `pitch` (negative: the other redraws better), and that grid; `None`
+    /// when there is nothing to redraw. `finest` sets the binning, the same for
+    /// both.
+    pub fn redraw_change(&self, current: &Candidate, pitch: f32, finest: f32) -> Option<(f64, Candidate)> {
+        let redraw = self.redraw_rows(finest);
+        if redraw.is_empty() {
+            return None;
+        }
+        let now = redraw.criterion(&redraw.fit(current.pitch, &[current.offset]));
+        let start = self.fit_fixed(pitch).offset;
+        let phases: Vec<f32> = (0..PHASE_STARTS)
+            .map(|k| start + pitch * k as f32 / PHASE_STARTS as f32)
+            .collect();
+        let other = redraw.refine(redraw.fit(pitch, &phases));
+        Some((redraw.criterion(&other) - now, self.redrawn_candidate(&redraw, &other)))
     }
 
     /// The most coherent pitch after the rules on multiples, fractions and smooth

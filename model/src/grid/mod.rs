@@ -64,6 +64,9 @@ pub const MIN_PIXEL_SIZE: f32 = 1.5;
 pub const MAX_PIXEL_SIZE: f32 = 32.0;
 /// Confidence below which no grid is reported.
 pub const MIN_CONFIDENCE: f32 = 0.35;
+/// Relative difference under which the pitches of two axes count as one square
+/// pixel.
+const SQUARE_TOLERANCE: f32 = 0.02;
 
 /// A detected pixel grid: cell `(i, j)` covers input pixels whose centres lie in
 /// `[offset.x + i * pixel_size.x, offset.x + (i + 1) * pixel_size.x)` (and likewise in y),
@@ -178,7 +181,10 @@ pub fn detect_shared_grid(images: &[RgbaImage], hints: &GridHints) -> Result<Gri
         return Ok(Grid::from_axes(x.finish(&x.fit_fixed(px)), y.finish(&y.fit_fixed(py))));
     }
     let (bx, by) = match (x.best(), y.best()) {
-        (Some(bx), Some(by)) => square_pixels(&x, bx, &y, by),
+        (Some(bx), Some(by)) => {
+            let (bx, by) = square_pixels(&x, bx, &y, by);
+            agree_by_redraw(&x, bx, &y, by)
+        }
         // One axis without variation (a flat band): assume square pixels.
         (Some(bx), None) => (bx, y.fit_fixed(bx.pitch)),
         (None, Some(by)) => (x.fit_fixed(by.pitch), by),
@@ -222,14 +228,13 @@ pub fn fit_phase(image: &RgbaImage, pixel_size: [f32; 2]) -> [Option<f32>; 2] {
 /// well as its own (a tile whose columns all come in pairs cannot tell 2 from 4 on
 /// its own), both take the same pitch, the smaller one when both could.
 fn square_pixels(x: &AxisAnalysis, bx: Candidate, y: &AxisAnalysis, by: Candidate) -> (Candidate, Candidate) {
-    if (bx.pitch / by.pitch - 1.0).abs() <= 0.02 {
+    if (bx.pitch / by.pitch - 1.0).abs() <= SQUARE_TOLERANCE {
         return (bx, by);
     }
     let x_as_y = x.fit_near(by.pitch);
     let y_as_x = y.fit_near(bx.pitch);
-    let x_ok = AxisAnalysis::fits_as_well(&x_as_y, &bx) && (x_as_y.pitch / by.pitch - 1.0).abs() <= 0.02;
-
-    let y_ok = AxisAnalysis::fits_as_well(&y_as_x, &by) && (y_as_x.pitch / bx.pitch - 1.0).abs() <= 0.02;
+    let x_ok = AxisAnalysis::fits_as_well(&x_as_y, &bx) && (x_as_y.pitch / by.pitch - 1.0).abs() <= SQUARE_TOLERANCE;
+    let y_ok = AxisAnalysis::fits_as_well(&y_as_x, &by) && (y_as_x.pitch / bx.pitch - 1.0).abs() <= SQUARE_TOLERANCE;
     match (x_ok, y_ok) {
         (true, true) if by.pitch < bx.pitch => (x_as_y, by),
         (true, true) => (bx, y_as_x),
@@ -269,6 +274,24 @@ fn square_pixels(x: &AxisAnalysis, bx: Candidate, y: &AxisAnalysis, by: Candidat
                 (bx, by)
             }
         }
+    }
+}
+
+/// Axes that still disagree after [`square_pixels`] (one of them has mostly found
+/// a wrong multiple or fraction): the one whose redraw error falls most by taking
+/// the other's pitch takes it, if any falls.
+fn agree_by_redraw(x: &AxisAnalysis, bx: Candidate, y: &AxisAnalysis, by: Candidate) -> (Candidate, Candidate) {
+    if (bx.pitch / by.pitch - 1.0).abs() <= SQUARE_TOLERANCE {
+        return (bx, by);
+    }
+    let finest = bx.pitch.min(by.pitch);
+    let x_as_y = x.redraw_change(&bx, by.pitch, finest);
+    let y_as_x = y.redraw_change(&by, bx.pitch, finest);
+    let gain = |c: &Option<(f64, Candidate)>| c.as_ref().map_or(f64::INFINITY, |c| c.0);
+    match (x_as_y, y_as_x) {
+        (Some((dx, cx)), y_as_x) if dx < 0.0 && dx <= gain(&y_as_x) => (cx, by),
+        (_, Some((dy, cy))) if dy < 0.0 => (bx, cy),
+        _ => (bx, by),
     }
 }
 

@@ -11,7 +11,10 @@
 //! misses (clipped ringing, an alpha softened apart from colour) and would win on
 //! those. The same redraw error then refines the pitch and phase found.
 //!
-//! Only 16 rows are read: the dev split gave the same accuracy as with 32.
+//! Only 16 rows are read: the dev split gave the same accuracy as with 32. They
+//! are stored by position and redrawn as one 64-lane right-hand side, and a large
+//! upscale is redrawn on the means of a few pixels at a time
+//! ([`RedrawRows::binned`]), which its cells draw exactly as they draw the pixels.
 
 use super::profile::{rows_with_content, Plane};
 use crate::degrade::Kernel;
@@ -44,12 +47,22 @@ const PROMISING_ERROR: f64 = 4.0;
 /// farther).
 const MARGIN_CELLS: f32 = 3.0;
 
-/// The rows one axis is redrawn on: premultiplied RGBA, `[rows][width]`.
+/// Values of one sample position: every row's RGBA, `[row * 4 + channel]`.
+const LANES: usize = REDRAW_ROWS * 4;
+
+/// The rows one axis is redrawn on, premultiplied RGBA, stored by position so
+/// that every row is projected and solved at once: `[width / bin][LANES]` (the
+/// means of `bin` pixels at a time; rows past the last are zero).
 pub struct RedrawRows {
+    /// Input pixels along the axis.
     width: usize,
-    rows: Vec<Vec<[f32; 4]>>,
-    /// Sum of squares of every row, per row.
-    squares: Vec<f64>,
+    /// Input pixels per sample.
+    bin: usize,
+    /// Rows read.
+    rows: usize,
+    samples: Vec<[f32; LANES]>,
+    /// Sum of squares of every sample.
+    squares: f64,
 }
 
 /// The best redraw of one pitch.
@@ -70,39 +83,64 @@ pub struct Redraw {
 impl RedrawRows {
     /// Up to [`REDRAW_ROWS`] rows with content, spread over `planes` (pooled).
     pub fn new(planes: &[Plane]) -> Self {
-        let rows: Vec<Vec<[f32; 4]>> = rows_with_content(planes, REDRAW_ROWS)
-            .into_iter()
-            .map(|row| row.iter().map(|p| p.map(|v| v as f32)).collect())
-            .collect();
-        let squares = rows
+        let rows = rows_with_content(planes, REDRAW_ROWS);
+        let width = planes.first().map_or(0, |p| p.width);
+        let mut samples = vec![[0.0f32; LANES]; if rows.is_empty() { 0 } else { width }];
+        for (r, row) in rows.iter().enumerate() {
+            for (sample, p) in samples.iter_mut().zip(row.iter()) {
+                (0..4).for_each(|c| sample[r * 4 + c] = p[c] as f32);
+            }
+        }
+        Self::from_samples(width, 1, rows.len(), samples)
+    }
+
+    fn from_samples(width: usize, bin: usize, rows: usize, samples: Vec<[f32; LANES]>) -> Self {
+        let squares = samples
             .iter()
-            .map(|row| {
-                row.iter()
-                    .map(|p| p.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>())
-                    .sum()
-            })
-            .collect();
+            .flat_map(|s| s.iter())
+            .map(|&v| f64::from(v) * f64::from(v))
+            .sum();
         Self {
-            width: planes.first().map_or(0, |p| p.width),
+            width,
+            bin,
             rows,
+            samples,
             squares,
         }
     }
 
-    /// Whether there is anything to redraw.
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty() || self.width < 3
+    /// The same rows as the means of `bin` samples at a time (a partial bin at the
+    /// end is dropped).
+    pub fn binned(&self, bin: usize) -> Self {
+        let bin = bin.max(1);
+        let samples = self
+            .samples
+            .chunks_exact(bin)
+            .map(|chunk| {
+                let mut sum = [0.0f32; LANES];
+                for s in chunk {
+                    sum.iter_mut().zip(s).for_each(|(t, v)| *t += v);
+                }
+                sum.map(|v| v / bin as f32)
+            })
+            .collect();
+        Self::from_samples(self.width, self.bin * bin, self.rows, samples)
     }
 
-    /// Samples the criterion counts (rows x width x 4 channels).
+    /// Whether there is anything to redraw.
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0 || self.samples.len() < 3
+    }
+
+    /// Samples the criterion counts (rows x bins x 4 channels).
     fn samples(&self) -> f64 {
-        (self.rows.len() * self.width * 4) as f64
+        (self.rows * self.samples.len() * 4) as f64
     }
 
     /// The penalised redraw error of `r`: lower is better.
     pub fn criterion(&self, r: &Redraw) -> f64 {
         let n = self.samples();
-        let fitted = (r.cells * self.rows.len() * 4) as f64;
+        let fitted = (r.cells * self.rows * 4) as f64;
         n * (r.error / n).max(NOISE_FLOOR).ln() + PENALTY * fitted
     }
 
@@ -113,33 +151,31 @@ impl RedrawRows {
         // Cells from MARGIN_CELLS before the first whole one to as many after the end.
         let start = offset.rem_euclid(pitch) - pitch * (1.0 + MARGIN_CELLS);
         let cells = ((n as f32 - start) / pitch).ceil() as usize + MARGIN_CELLS as usize;
-        let op = AxisOperator::new(n, cells, pitch, start, model);
+        let op = AxisOperator::binned(n, cells, pitch, start, model, self.bin);
         let band = op.normal_band();
         let seen = (0..cells).filter(|&i| band[i * op.span] > 1e-6).count();
         // The ridge `normal_factor` adds.
         let mean_diagonal = (0..cells).map(|i| band[i * op.span]).sum::<f64>() / cells.max(1) as f64;
         let ridge = RIDGE * mean_diagonal.max(1e-12);
         let factor = op.normal_factor(&band);
-        let mut projected = vec![[0.0f64; 4]; cells];
-        let mut total = 0.0;
-        for (row, &squares) in self.rows.iter().zip(&self.squares) {
-            projected.iter_mut().for_each(|v| *v = [0.0; 4]);
-            for (x, p) in row.iter().enumerate() {
-                let (f, w) = op.row(x);
-                for (sum, &wa) in projected[f..].iter_mut().zip(w) {
-                    (0..4).for_each(|c| sum[c] += f64::from(wa) * f64::from(p[c]));
-                }
+        // Aᵀy: [cells][LANES]
+        let mut projected = vec![[0.0f64; LANES]; cells];
+        for (x, sample) in self.samples.iter().enumerate() {
+            let (f, w) = op.row(x);
+            for (sum, &wa) in projected[f..].iter_mut().zip(w) {
+                let wa = f64::from(wa);
+                sum.iter_mut().zip(sample).for_each(|(t, &v)| *t += wa * f64::from(v));
             }
-            let mut fitted = projected.clone();
-            factor.solve(&mut fitted);
-            // |y - A c|² = |y|² - bᵀc - ridge |c|² for c = (AᵀA + ridge)⁻¹ b.
-            let explained: f64 = projected
-                .iter()
-                .zip(&fitted)
-                .map(|(b, c)| (0..4).map(|k| b[k] * c[k] + ridge * c[k] * c[k]).sum::<f64>())
-                .sum();
-            total += (squares - explained).max(0.0);
         }
+        let mut fitted = projected.clone();
+        factor.solve(&mut fitted);
+        // |y - A c|² = |y|² - bᵀc - ridge |c|² for c = (AᵀA + ridge)⁻¹ b.
+        let explained: f64 = projected
+            .iter()
+            .zip(&fitted)
+            .map(|(b, c)| b.iter().zip(c).map(|(&b, &c)| b * c + ridge * c * c).sum::<f64>())
+            .sum();
+        let total = (self.squares - explained).max(0.0);
         (total, seen)
     }
 

@@ -46,14 +46,14 @@ impl BandCholesky {
         diagonal.get(picks / 2).copied().unwrap_or(0.0)
     }
 
-    /// Solves `M x = b` in place for four right-hand sides at once.
-    pub(crate) fn solve(&self, b: &mut [[f64; 4]]) {
+    /// Solves `M x = b` in place for `K` right-hand sides at once.
+    pub(crate) fn solve<const K: usize>(&self, b: &mut [[f64; K]]) {
         let (u, span) = (&self.u, self.span);
         for i in 0..self.n {
             let mut v = b[i];
             for j in (i + 1).saturating_sub(span)..i {
                 let w = u[j * span + (i - j)];
-                (0..4).for_each(|c| v[c] -= w * b[j][c]);
+                v.iter_mut().zip(&b[j]).for_each(|(v, &b)| *v -= w * b);
             }
             b[i] = v.map(|v| v / u[i * span]);
         }
@@ -61,7 +61,7 @@ impl BandCholesky {
             let mut v = b[i];
             for k in 1..span.min(self.n - i) {
                 let w = u[i * span + k];
-                (0..4).for_each(|c| v[c] -= w * b[i + k][c]);
+                v.iter_mut().zip(&b[i + k]).for_each(|(v, &b)| *v -= w * b);
             }
             b[i] = v.map(|v| v / u[i * span]);
         }

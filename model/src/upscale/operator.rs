@@ -24,46 +24,91 @@ impl AxisOperator {
     /// are dropped, as a resampler drops taps outside its source); the blur repeats
     /// the edge pixels.
     pub(crate) fn new(pixels: usize, cells: usize, pitch: f32, offset: f32, model: UpscaleModel) -> Self {
+        Self::binned(pixels, cells, pitch, offset, model, 1)
+    }
+
+    /// The operator of the means of `bin` input pixels at a time (the first
+    /// `pixels / bin` bins; see [`Self::new`] for the rest): a large upscale has
+    /// many more pixels than its cells need, and the means of a bin are drawn
+    /// exactly by the same cells, so a redraw on them stays exact at a fraction of
+    /// the work.
+    pub(crate) fn binned(
+        pixels: usize,
+        cells: usize,
+        pitch: f32,
+        offset: f32,
+        model: UpscaleModel,
+        bin: usize,
+    ) -> Self {
+        let bin = bin.max(1);
         let taps: Vec<[(i64, f32); 4]> = (0..pixels)
             .map(|x| kernel_taps(x, pitch, offset, model.kernel))
             .collect();
+        // One bin sees the source pixels `start - radius .. start + bin + radius`
+        // through the blur and the bin's mean: `filter[k]` for `start - radius + k`.
         let blur = gaussian(model.blur * pitch);
         let radius = (blur.len() / 2) as i64;
-        let source = |x: usize, d: i64| (x as i64 + d).clamp(0, pixels as i64 - 1) as usize;
-        let range = |x: usize| {
-            let (mut lo, mut hi) = (i64::MAX, i64::MIN);
-            for d in -radius..=radius {
-                for &(i, w) in &taps[source(x, d)] {
+        let mut filter = vec![0.0f32; bin + blur.len() - 1];
+        for t in 0..bin {
+            for (k, &g) in blur.iter().enumerate() {
+                filter[t + k] += g / bin as f32;
+            }
+        }
+        let source = |x: i64| x.clamp(0, pixels as i64 - 1) as usize;
+        let bins = pixels / bin;
+        // Cells one bin can see at most: tap cells never fall as x grows, so a
+        // bin's lie between its first source pixel's first tap and its last
+        // source pixel's last.
+        let reach = |j: usize| {
+            let start = (j * bin) as i64 - radius;
+            let first = taps[source(start)][0].0;
+            let last = taps[source(start + filter.len() as i64 - 1)]
+                .iter()
+                .map(|t| t.0)
+                .max()
+                .unwrap_or(first);
+            (first, last)
+        };
+        let widest = (0..bins)
+            .map(reach)
+            .map(|(f, l)| (l - f + 1) as usize)
+            .max()
+            .unwrap_or(1);
+        // One pass: every bin's weights from its first possible cell, then the
+        // range of cells some nonzero tap reaches.
+        let mut scratch = vec![0.0f32; bins * widest];
+        let mut ranges = vec![(i64::MAX, i64::MIN); bins];
+        for j in 0..bins {
+            let (base, _) = reach(j);
+            let row = &mut scratch[j * widest..(j + 1) * widest];
+            let (lo, hi) = &mut ranges[j];
+            let start = (j * bin) as i64 - radius;
+            for (k, &h) in filter.iter().enumerate() {
+                for &(i, w) in &taps[source(start + k as i64)] {
                     if w != 0.0 && i >= 0 && (i as usize) < cells {
-                        (lo, hi) = (lo.min(i), hi.max(i));
+                        row[(i - base) as usize] += h * w;
+                        (*lo, *hi) = ((*lo).min(i), (*hi).max(i));
                     }
                 }
             }
-            (lo, hi)
-        };
-        let ranges: Vec<(i64, i64)> = (0..pixels).map(range).collect();
+        }
         let span = ranges
             .iter()
             .filter(|&&(lo, hi)| lo <= hi)
             .map(|&(lo, hi)| (hi - lo + 1) as usize)
             .max()
             .unwrap_or(1);
-        let mut first = vec![0; pixels];
-        let mut weights = vec![0.0f32; pixels * span];
-        for x in 0..pixels {
-            let (lo, hi) = ranges[x];
+        let mut first = vec![0; bins];
+        let mut weights = vec![0.0f32; bins * span];
+        for j in 0..bins {
+            let (lo, hi) = ranges[j];
             if lo > hi {
                 continue; // sees no cell
             }
-            first[x] = lo as usize;
-            let row = &mut weights[x * span..(x + 1) * span];
-            for (k, &g) in blur.iter().enumerate() {
-                for &(i, w) in &taps[source(x, k as i64 - radius)] {
-                    if w != 0.0 && i >= 0 && (i as usize) < cells {
-                        row[(i - lo) as usize] += g * w;
-                    }
-                }
-            }
+            first[j] = lo as usize;
+            let from = j * widest + (lo - reach(j).0) as usize;
+            let width = (hi - lo + 1) as usize;
+            weights[j * span..j * span + width].copy_from_slice(&scratch[from..from + width]);
         }
         Self {
             first,
@@ -179,4 +224,36 @@ fn gaussian(sigma: f32) -> Vec<f32> {
         .collect();
     let sum: f32 = g.iter().sum();
     g.into_iter().map(|v| v / sum).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `A c` for cells `c`, per operator row.
+    fn apply(op: &AxisOperator, cells: &[f32]) -> Vec<f32> {
+        (0..op.first.len())
+            .map(|x| {
+                let (f, w) = op.row(x);
+                w.iter().zip(&cells[f.min(cells.len())..]).map(|(w, c)| w * c).sum()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_binned_operator_draws_the_means_of_its_bins() {
+        let cells: Vec<f32> = (0..40).map(|i| ((i * 37) % 11) as f32).collect();
+        for kernel in [Kernel::Nearest, Kernel::Bilinear, Kernel::Bicubic] {
+            for blur in [0.0, 0.3] {
+                let model = UpscaleModel { kernel, blur };
+                let full = apply(&AxisOperator::new(200, 40, 5.3, -7.1, model), &cells);
+                let binned = apply(&AxisOperator::binned(200, 40, 5.3, -7.1, model, 3), &cells);
+                assert_eq!(binned.len(), 66);
+                for (j, &b) in binned.iter().enumerate() {
+                    let mean = full[j * 3..j * 3 + 3].iter().sum::<f32>() / 3.0;
+                    assert!((b - mean).abs() < 1e-3, "{kernel:?} {blur}: bin {j}: {b} vs {mean}");
+                }
+            }
+        }
+    }
 }
