@@ -287,9 +287,9 @@ fn agree_by_redraw(x: &AxisAnalysis, bx: Candidate, y: &AxisAnalysis, by: Candid
     let finest = bx.pitch.min(by.pitch);
     let x_as_y = x.redraw_change(&bx, by.pitch, finest);
     let y_as_x = y.redraw_change(&by, bx.pitch, finest);
-    let gain = |c: &Option<(f64, Candidate)>| c.as_ref().map_or(f64::INFINITY, |c| c.0);
+    let change = |c: &Option<(f64, Candidate)>| c.as_ref().map_or(f64::INFINITY, |c| c.0);
     match (x_as_y, y_as_x) {
-        (Some((dx, cx)), y_as_x) if dx < 0.0 && dx <= gain(&y_as_x) => (cx, by),
+        (Some((dx, cx)), y_as_x) if dx < 0.0 && dx <= change(&y_as_x) => (cx, by),
         (_, Some((dy, cy))) if dy < 0.0 => (bx, cy),
         _ => (bx, by),
     }
