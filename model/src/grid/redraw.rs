@@ -18,7 +18,7 @@
 
 use super::profile::{rows_with_content, Plane};
 use crate::degrade::Kernel;
-use crate::upscale::{AxisOperator, UpscaleModel, RIDGE};
+use crate::upscale::{AxisOperator, UpscaleModel};
 
 /// Most rows the redraw reads (spread over the rows with content).
 const REDRAW_ROWS: usize = 16;
@@ -154,9 +154,7 @@ impl RedrawRows {
         let op = AxisOperator::binned(n, cells, pitch, start, model, self.bin);
         let band = op.normal_band();
         let seen = (0..cells).filter(|&i| band[i * op.span] > 1e-6).count();
-        // The ridge `normal_factor` adds.
-        let mean_diagonal = (0..cells).map(|i| band[i * op.span]).sum::<f64>() / cells.max(1) as f64;
-        let ridge = RIDGE * mean_diagonal.max(1e-12);
+        let ridge = op.ridge(&band);
         let factor = op.normal_factor(&band);
         // Aᵀy: [cells][LANES]
         let mut projected = vec![[0.0f64; LANES]; cells];

@@ -69,17 +69,14 @@ impl AxisOperator {
                 .unwrap_or(first);
             (first, last)
         };
-        let widest = (0..bins)
-            .map(reach)
-            .map(|(f, l)| (l - f + 1) as usize)
-            .max()
-            .unwrap_or(1);
+        let reaches: Vec<(i64, i64)> = (0..bins).map(reach).collect();
+        let widest = reaches.iter().map(|&(f, l)| (l - f + 1) as usize).max().unwrap_or(1);
         // One pass: every bin's weights from its first possible cell, then the
         // range of cells some nonzero tap reaches.
         let mut scratch = vec![0.0f32; bins * widest];
         let mut ranges = vec![(i64::MAX, i64::MIN); bins];
         for j in 0..bins {
-            let (base, _) = reach(j);
+            let (base, _) = reaches[j];
             let row = &mut scratch[j * widest..(j + 1) * widest];
             let (lo, hi) = &mut ranges[j];
             let start = (j * bin) as i64 - radius;
@@ -106,7 +103,7 @@ impl AxisOperator {
                 continue; // sees no cell
             }
             first[j] = lo as usize;
-            let from = j * widest + (lo - reach(j).0) as usize;
+            let from = j * widest + (lo - reaches[j].0) as usize;
             let width = (hi - lo + 1) as usize;
             weights[j * span..j * span + width].copy_from_slice(&scratch[from..from + width]);
         }
@@ -160,12 +157,19 @@ impl AxisOperator {
         band
     }
 
+    /// The ridge [`Self::normal_factor`] adds to the diagonal of `band`: [`RIDGE`]
+    /// times its mean.
+    pub(crate) fn ridge(&self, band: &[f64]) -> f64 {
+        let n = self.cells;
+        let mean_diagonal = (0..n).map(|i| band[i * self.span]).sum::<f64>() / n.max(1) as f64;
+        RIDGE * mean_diagonal.max(1e-12)
+    }
+
     /// `AᵀA + ridge`, Cholesky-factored.
     pub(crate) fn normal_factor(&self, band: &[f64]) -> BandCholesky {
         let n = self.cells;
+        let ridge = self.ridge(band);
         let mut band = band.to_vec();
-        let mean_diagonal = (0..n).map(|i| band[i * self.span]).sum::<f64>() / n.max(1) as f64;
-        let ridge = RIDGE * mean_diagonal.max(1e-12);
         for i in 0..n {
             band[i * self.span] += ridge;
         }
