@@ -11,7 +11,7 @@ mod band;
 mod operator;
 
 pub(crate) use band::BandCholesky;
-pub(crate) use operator::{AxisOperator, NormalBand, RIDGE};
+pub(crate) use operator::{gaussian, AxisOperator, NormalBand, RIDGE};
 
 use crate::degrade::Kernel;
 

@@ -134,6 +134,11 @@ impl AxisOperator {
         }
     }
 
+    /// Input pixels (or bins) the operator draws.
+    pub(crate) fn rows(&self) -> usize {
+        self.first.len()
+    }
+
     /// `(first cell, weights)` of input pixel `x`.
     pub(crate) fn row(&self, x: usize) -> (usize, &[f32]) {
         (self.first[x], &self.weights[x * self.span..(x + 1) * self.span])
@@ -218,7 +223,7 @@ fn kernel_taps(x: usize, pitch: f32, offset: f32, kernel: Kernel) -> [(i64, f32)
 }
 
 /// A normalised Gaussian of standard deviation `sigma` pixels (`[1]` when tiny).
-fn gaussian(sigma: f32) -> Vec<f32> {
+pub(crate) fn gaussian(sigma: f32) -> Vec<f32> {
     if sigma <= 0.05 {
         return vec![1.0];
     }

@@ -168,7 +168,8 @@ impl SmoothFit {
         }
     }
 
-    /// The input as the model draws it (`A_y · cells · A_xᵀ`, colour only),
+    /// The input as the model draws it (`A_y · cells · A_xᵀ` plus what the clamp
+    /// before the blur changed, see [`super::clamp`]; colour only),
     /// `[height][width]`, with the members of a palette colour (`member`) in
     /// `values` and the other cells as fitted. Separable: along x, then along y.
     fn draw(&self, member: &[Option<usize>], values: &[[f64; 3]]) -> Vec<[f64; 3]> {
@@ -200,6 +201,9 @@ impl SmoothFit {
                     (0..3).for_each(|c| d[c] += f64::from(wb) * s[c]);
                 }
             }
+        }
+        for (d, change) in drawn.iter_mut().zip(&self.clamped) {
+            (0..3).for_each(|c| d[c] += f64::from(change[c]));
         }
         drawn
     }

@@ -1,0 +1,149 @@
+//! The clamp of an 8-bit upscale that happens before its blur.
+//!
+//! A bicubic upscale rings past 0 and 255 beside strong edges (a black outline on a
+//! light sprite) and is clamped to the range when it is stored; a blur applied
+//! after that spreads the clamped values. The linear model `Y = A c` (kernel and
+//! blur in one operator) cannot draw that: its least-squares cells come out pulled
+//! towards their neighbours, and a model with less blur than the truth fits better,
+//! so the blur is misjudged too. The correction keeps the model linear: with `K`
+//! the kernel alone and `B` the blur, `Y = B clamp(K c) = A c + B d` with
+//! `d = clamp(K c) - K c` taken from the current cells, and the cells are solved
+//! again for `Y - B d`.
+
+use super::{operators, Premultiplied};
+use crate::degrade::Kernel;
+use crate::grid::Grid;
+use crate::upscale::{gaussian, AxisOperator, UpscaleModel};
+
+/// Rounds of the correction: each redraws the clamp from the cells of the last.
+pub(super) const CLAMP_ROUNDS: usize = 4;
+/// Over-relaxation of each round: the cells move this many times the step the
+/// round asks for. A round only moves part of the way (the cells it corrects
+/// change the clamp again); on the dev split, four rounds at 1.5 gave 72.1% exact
+/// on the bicubic preset against 71.0% for three plain rounds and 69.5% for two.
+pub(super) const CLAMP_RELAXATION: f64 = 1.5;
+
+/// The kernel-only upscale of a grid and the blur after it, to redraw what the
+/// clamp changed.
+pub(super) struct ClampBeforeBlur {
+    /// The kernel along x and y (no blur) at the pixels the fit reads.
+    kernel: [AxisOperator; 2],
+    /// The blur's taps along x and y.
+    blur: [Vec<f32>; 2],
+    /// Width and height of the pixels the fit reads.
+    size: [usize; 2],
+}
+
+impl ClampBeforeBlur {
+    /// The correction for `model` on `grid` over a `width x height` input read at
+    /// every `stride`-th pixel; `None` for kernels that never leave the range of
+    /// their cells (nearest, bilinear). A large upscale read at a stride is also
+    /// drawn, clamped and blurred at that stride only (its samples are a quarter of
+    /// a cell apart, closer than the ringing is wide), which keeps the correction's
+    /// cost that of the fit.
+    pub(super) fn new(grid: &Grid, model: UpscaleModel, (width, height): (u32, u32), stride: usize) -> Option<Self> {
+        if model.kernel != Kernel::Bicubic {
+            return None;
+        }
+        let stride = stride.max(1);
+        let blur = [0, 1].map(|a| gaussian(model.blur * grid.pixel_size[a] / stride as f32));
+        let unblurred = UpscaleModel { blur: 0.0, ..model };
+        let kernel = operators(grid, unblurred, (width, height)).map(|a| a.every(stride));
+        let size = [kernel[0].rows(), kernel[1].rows()];
+        Some(Self { kernel, blur, size })
+    }
+
+    /// `B (clamp(K c) - K c)` for the premultiplied cells `cells` (`[cells_y][cells_x]`)
+    /// at the pixels the fit reads, `[rows][columns]`; `None` when nothing is clamped.
+    pub(super) fn correction(&self, cells: &[[f64; 4]]) -> Option<Vec<[f32; 4]>> {
+        let (clamped, rows_changed) = self.clamped_change(cells)?;
+        let [width, height] = self.size;
+        let source = |v: i64, len: usize| v.clamp(0, len as i64 - 1) as usize;
+        // Along x, on the rows the clamp changed: [height][width]
+        let rx = (self.blur[0].len() / 2) as i64;
+        let mut across = vec![[0.0f32; 4]; height * width];
+        for y in (0..height).filter(|&y| rows_changed[y]) {
+            let line = &clamped[y * width..(y + 1) * width];
+            for (x, out) in across[y * width..(y + 1) * width].iter_mut().enumerate() {
+                for (k, &g) in self.blur[0].iter().enumerate() {
+                    let p = line[source(x as i64 + k as i64 - rx, width)];
+                    (0..4).for_each(|c| out[c] += g * p[c]);
+                }
+            }
+        }
+        // Along y: [height][width]
+        let ry = (self.blur[1].len() / 2) as i64;
+        let mut out = vec![[0.0f32; 4]; height * width];
+        for (y, line) in out.chunks_exact_mut(width).enumerate() {
+            for (k, &g) in self.blur[1].iter().enumerate() {
+                let from = source(y as i64 + k as i64 - ry, height);
+                if !rows_changed[from] {
+                    continue;
+                }
+                for (o, p) in line.iter_mut().zip(&across[from * width..(from + 1) * width]) {
+                    (0..4).for_each(|c| o[c] += g * p[c]);
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// `clamp(K c) - K c` at the pixels the fit reads, `[rows][columns]`, as an 8-bit
+    /// premultiplied upscale stores it (alpha within 0..255, colour within 0..alpha),
+    /// and which rows it changes; `None` when nothing is clamped.
+    fn clamped_change(&self, cells: &[[f64; 4]]) -> Option<(Vec<[f32; 4]>, Vec<bool>)> {
+        let [kx, ky] = &self.kernel;
+        let [width, height] = self.size;
+        let (cw, ch) = (kx.cells, ky.cells);
+        let cells: Vec<[f32; 4]> = cells.iter().map(|c| c.map(|v| v as f32)).collect();
+        // Along x: [cells_y][width]
+        let mut drawn_rows = vec![[0.0f32; 4]; ch * width];
+        for (row, drawn) in cells.chunks_exact(cw).zip(drawn_rows.chunks_exact_mut(width)) {
+            for (x, v) in drawn.iter_mut().enumerate() {
+                let (f, w) = kx.row(x);
+                for (&wa, cell) in w.iter().zip(&row[f.min(cw)..]) {
+                    (0..4).for_each(|c| v[c] += wa * cell[c]);
+                }
+            }
+        }
+        let mut change = vec![[0.0f32; 4]; height * width];
+        let mut rows_changed = vec![false; height];
+        for ((y, line), changed) in change.chunks_exact_mut(width).enumerate().zip(&mut rows_changed) {
+            // The drawing first, then what the clamp changes in it.
+            let (f, w) = ky.row(y);
+            for (&wb, source) in w.iter().zip(drawn_rows.chunks_exact(width).skip(f)) {
+                for (v, p) in line.iter_mut().zip(source) {
+                    (0..4).for_each(|c| v[c] += wb * p[c]);
+                }
+            }
+            for v in line.iter_mut() {
+                let alpha = v[3].clamp(0.0, 255.0);
+                let stored = [
+                    v[0].clamp(0.0, alpha),
+                    v[1].clamp(0.0, alpha),
+                    v[2].clamp(0.0, alpha),
+                    alpha,
+                ];
+                *v = [0, 1, 2, 3].map(|c| stored[c] - v[c]);
+                *changed |= v.iter().any(|&d| d != 0.0);
+            }
+        }
+        rows_changed.contains(&true).then_some((change, rows_changed))
+    }
+}
+
+impl Premultiplied {
+    /// These pixels less `correction` (of the same size).
+    pub(super) fn less(&self, correction: &[[f32; 4]]) -> Self {
+        Self {
+            pixels: self
+                .pixels
+                .iter()
+                .zip(correction)
+                .map(|(p, d)| [0, 1, 2, 3].map(|c| p[c] - d[c]))
+                .collect(),
+            width: self.width,
+            height: self.height,
+        }
+    }
+}
