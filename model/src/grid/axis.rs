@@ -82,6 +82,8 @@ const COARSER: f32 = 1.2;
 const REDRAW_SAMPLES_PER_CELL: f32 = 3.0;
 /// Phases a pitch from the other axis is first redrawn at, evenly spread over a cell.
 const PHASE_STARTS: usize = 4;
+/// Relative reach of the pitch scan before the redraw refines a grid.
+const PITCH_SCAN_REACH: f32 = 0.05;
 /// Multiples of the chosen pitch checked by redrawing.
 const MULTIPLES: [usize; 2] = [2, 3];
 /// Spectral peaks taken from each profile.
@@ -321,11 +323,14 @@ impl AxisAnalysis {
                 best = (score, r);
             }
         }
-        let refined = redraw.refine(best.1);
+        // A pitch a few per cent off drifts whole cells over the axis, beyond what
+        // the refinement's parabolas travel: scan for it first.
+        let refined = redraw.refine(redraw.scan(best.1, PITCH_SCAN_REACH));
         if best.1 == own {
             return Candidate {
                 pitch: refined.pitch,
                 offset: refined.offset,
+                smooth_gain: chosen.smooth_gain.max(redraw.phase_gain(&refined)),
                 ..chosen
             };
         }

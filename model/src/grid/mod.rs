@@ -32,9 +32,12 @@
 //!    that redraws them nearly as well with fewer cells wins. This catches a
 //!    fraction of a smooth upscale's pitch that the statistics of steps 3 to 5
 //!    preferred. Whichever wins, its pitch and phase are then refined by the same
-//!    redrawing: a pitch 1% off drifts half a cell over 50 cells, and the
-//!    least-squares cell colours of restoration suffer from that far more than
-//!    interior medians did.
+//!    redrawing (first a scan of the pitches within 5%, whose errors have local
+//!    minima wherever whole cells line up again, then parabolas): a pitch 1% off
+//!    drifts half a cell over 50 cells, and the least-squares cell colours of
+//!    restoration suffer from that far more than interior medians did. A grid the
+//!    redraw keeps takes its phase gain (the share of the error its phase removes)
+//!    as evidence of confidence.
 //!
 //! Both axes are then reconciled on the assumption of square pixels. When no
 //! candidate is coherent enough, a typed [`SpriteDxError::NoGridFound`] carries the

@@ -36,6 +36,10 @@ const FINE_BLURS: [f32; 3] = [0.0, 0.2, 0.3];
 /// Steps of [`RedrawRows::refine`]: relative pitch change and phase shift (in
 /// cells).
 const REFINE_STEPS: [(f32, f32); 3] = [(0.004, 0.04), (0.001, 0.01), (0.00025, 0.0025)];
+/// Drift of the last cell between two pitches of [`RedrawRows::scan`], in cells.
+const SCAN_DRIFT: f32 = 0.3;
+/// Phases [`RedrawRows::scan`] tries at each pitch, in cells about the middle line.
+const SCAN_PHASES: [f32; 3] = [-0.25, 0.0, 0.25];
 /// Most parabolas per step of [`RedrawRows::refine`].
 const REFINE_ROUNDS: usize = 3;
 /// Farthest a parabola's minimum is taken, in steps.
@@ -250,6 +254,38 @@ impl RedrawRows {
         (1.0 - r.error / shifted.error).clamp(0.0, 1.0) as f32
     }
 
+    /// The best redraw of pitches within `reach` (relative) of `r`'s, taken only
+    /// where both the error and the criterion fall, in steps that move the last
+    /// cell by [`SCAN_DRIFT`] of a cell (scaled about the grid line nearest the
+    /// middle of the axis, at a few phases about it). The parabolas of
+    /// [`Self::refine`] travel only a few tenths of a per cent per step, and the
+    /// redraw error of a pitch has a local minimum wherever whole cells line up
+    /// again.
+    pub fn scan(&self, r: Redraw, reach: f32) -> Redraw {
+        let middle = self.width as f32 / 2.0;
+        let index = ((middle - r.offset) / r.pitch).round();
+        let line = r.offset + index * r.pitch;
+        let cells = (self.width as f32 / r.pitch).max(1.0);
+        let step = SCAN_DRIFT / cells;
+        let steps = (reach / step).ceil() as i32;
+        let mut best = r;
+        for k in (-steps..=steps).filter(|&k| k != 0) {
+            let pitch = r.pitch * (1.0 + k as f32 * step);
+            if pitch < super::MIN_PIXEL_SIZE {
+                continue;
+            }
+            for shift in SCAN_PHASES {
+                let candidate = self.redraw(pitch, line + shift * pitch - index * pitch, r.model);
+                // Both must fall: where both errors are down to the noise floor the
+                // criterion alone would take whichever pitch needs fewer cells.
+                if candidate.error < best.error && self.criterion(&candidate) < self.criterion(&best) {
+                    best = candidate;
+                }
+            }
+        }
+        best
+    }
+
     /// `r` with its pitch and phase refined to redraw the rows better: per step, a
     /// parabola through three redraws along each of pitch and phase (the pitch
     /// scaled about the grid line nearest the middle of the axis, so that a change
@@ -341,5 +377,23 @@ mod tests {
         let s = d.scale;
         let c = criteria(&d.image, &[s, s * 2.0, s * 3.0, s * 1.5]);
         assert!(c[1..].iter().all(|&other| c[0] < other), "scale {s}: {c:?}");
+    }
+
+    #[test]
+    fn a_pitch_a_few_percent_off_is_found_by_the_scan() {
+        let d = degrade(&sprite(), Preset::Bicubic, 3);
+        let s = d.scale;
+        let rows = RedrawRows::new(&[Plane::premultiplied(&d.image)]);
+        for off in [0.965, 1.04] {
+            let phases: Vec<f32> = (0..8).map(|i| s * off * i as f32 / 8.0).collect();
+            let start = rows.fit(s * off, &phases);
+            let found = rows.refine(rows.scan(start, 0.05));
+            assert!(
+                (found.pitch / s - 1.0).abs() < 0.003,
+                "scale {s}, from {}: {}",
+                s * off,
+                found.pitch
+            );
+        }
     }
 }
