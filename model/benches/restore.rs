@@ -27,7 +27,7 @@ fn input(side: u32) -> image::RgbaImage {
 
 fn bench(c: &mut Criterion) {
     let options = RestoreOptions::default();
-    for side in [64, 256, 1024] {
+    for side in [128, 256, 1024] {
         let img = input(side);
         c.bench_function(&format!("restore {}x{}", img.width(), img.height()), |b| {
             b.iter(|| restore(&img, &options).unwrap())

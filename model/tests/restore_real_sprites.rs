@@ -153,6 +153,37 @@ fn axes_that_disagree_settle_on_the_pitch_that_redraws_better() {
     assert_same_sprite(&restored.image, &clean);
 }
 
+/// A JPEG of a small sprite over magenta keeps few colours once the key is removed
+/// (and a tiny image has few colours anyway): it must not pass for clean art and come
+/// back unchanged, as it did before the key's noisy background counted against it.
+#[test]
+fn a_small_jpeg_over_magenta_is_restored_not_returned_unchanged() {
+    let name = "rpg-battle-system__HUD__arrow-right.png";
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../assets/sprites/overlays")
+        .join(name);
+    let clean = load_image(path).unwrap();
+    let (w, h) = clean.dimensions();
+    let mut exact = 0.0;
+    const SEEDS: u64 = 8;
+    for seed in 0..SEEDS {
+        let d = degrade(&clean, Preset::Jpeg, seed);
+        let restored =
+            restore(&d.image, &RestoreOptions::default()).unwrap_or_else(|e| panic!("{name} seed {seed}: {e}"));
+        let [px, py] = restored.report.pixel_size;
+        assert_eq!(restored.report.mode, "classical", "{name} seed {seed}");
+        assert!(
+            grid_found(px, d.scale, (w as f32 * d.scale) as u32)
+                && grid_found(py, d.scale, (h as f32 * d.scale) as u32),
+            "{name} seed {seed}: {px}x{py} for {}",
+            d.scale
+        );
+        exact += accuracy(&restored.image, &clean).exact;
+    }
+    let mean = exact / SEEDS as f32;
+    assert!(mean >= 0.7, "{name}: mean exact {mean}");
+}
+
 #[test]
 fn a_fixed_palette_is_respected() {
     let (_, clean) = common::shipped_sprites().remove(0);

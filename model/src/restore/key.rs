@@ -43,6 +43,21 @@ pub fn apply_key_color(image: &RgbaImage, key: KeyColor) -> RgbaImage {
     out
 }
 
+/// Whether the pixels that keying turned transparent (visible in `input`, not in
+/// `keyed`) all had one colour: true of a clean sprite on a flat key colour and when
+/// nothing was removed, false of a key colour with compression noise.
+pub(crate) fn removed_one_color(input: &RgbaImage, keyed: &RgbaImage) -> bool {
+    let mut removed = input
+        .pixels()
+        .zip(keyed.pixels())
+        .filter(|(i, k)| i[3] > 0 && k[3] == 0)
+        .map(|(i, _)| i.0);
+    let Some(first) = removed.next() else {
+        return true;
+    };
+    removed.all(|p| p == first)
+}
+
 fn is_key(p: [u8; 4], key: Oklab) -> bool {
     srgb8_to_oklab([p[0], p[1], p[2]]).dist(key) <= KEY_TOLERANCE
 }

@@ -177,7 +177,7 @@ pub fn restore_with(input: &RgbaImage, options: &RestoreOptions, backend: &dyn C
     let start = Instant::now();
     let keyed = checked_and_keyed(input, options)?;
     let hinted = options.hints != GridHints::default();
-    let clean_looking = !hinted && looks_clean(&keyed);
+    let clean_looking = !hinted && looks_clean(input, &keyed);
     let grid = match detect_grid(&keyed, &options.hints) {
         Ok(grid) => grid,
         Err(SpriteDxError::NoGridFound { .. }) if clean_looking => {
@@ -399,9 +399,18 @@ const REPRODUCTION_TOLERANCE: i32 = 12;
 /// treated as an upscale rather than as already-clean art.
 const CLEAN_REPRODUCTION: f32 = 0.95;
 
-/// Looks like clean pixel art: at most 256 RGBA colours and a few alpha levels
-/// (stops reading at the 257th colour, so large generated images cost little).
-pub(crate) fn looks_clean(image: &RgbaImage) -> bool {
+/// Looks like clean pixel art: `input` (as it came, before a key colour was removed)
+/// has few colours (see [`few_colors`]) and the key, if it removed anything, removed
+/// one colour only. A JPEG's background is the key colour with noise: removing it
+/// leaves a small sprite with few enough colours to pass for clean art, and a tiny
+/// image has few colours whatever it shows.
+pub(crate) fn looks_clean(input: &RgbaImage, keyed: &RgbaImage) -> bool {
+    few_colors(input) && key::removed_one_color(input, keyed)
+}
+
+/// At most 256 RGBA colours and a few alpha levels (stops reading at the 257th
+/// colour, so large generated images cost little).
+fn few_colors(image: &RgbaImage) -> bool {
     let mut colors = std::collections::HashSet::with_capacity(257);
     let mut alphas = [false; 256];
     for p in image.pixels() {

@@ -64,7 +64,7 @@ pub fn restore_clip_with(
     }
     let grid = match clip_grid(&keyed, options) {
         Ok(grid) => grid,
-        Err(SpriteDxError::NoGridFound { .. }) if keyed.iter().all(looks_clean) => {
+        Err(SpriteDxError::NoGridFound { .. }) if frames.iter().zip(&keyed).all(|(f, k)| looks_clean(f, k)) => {
             return Ok(unchanged(keyed, start));
         }
         Err(e) => return Err(e),

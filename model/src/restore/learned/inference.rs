@@ -46,7 +46,7 @@ pub fn restore_learned<B: Backend>(
 ) -> Result<Restored> {
     let start = Instant::now();
     let keyed = checked_and_keyed(input, options)?;
-    if looks_clean(&keyed) {
+    if looks_clean(input, &keyed) {
         // Clean art and sharp (nearest) upscales: the classical pipeline is exact there.
         let classical = RestoreOptions {
             mode: RestoreMode::Classical,
