@@ -184,6 +184,39 @@ fn a_small_jpeg_over_magenta_is_restored_not_returned_unchanged() {
     assert!(mean >= 0.7, "{name}: mean exact {mean}");
 }
 
+/// Black outlines of the shipped sprites, upscaled with bicubic, blurred and noised:
+/// the noise is clipped at 0 in straight colour, mostly where the outline's edge is
+/// soft, and read as what it hid there too. With opaque pixels corrected only, 17%
+/// of these black pixels came back exactly black (a few levels high otherwise), and
+/// 34% with semi-transparent ones too; the bias is not gone, so the bound is a
+/// share, not all of them.
+#[test]
+fn black_outlines_on_a_soft_edge_come_back_black_more_often() {
+    let (mut black, mut exact) = (0usize, 0usize);
+    for (name, clean) in common::shipped_sprites() {
+        let is_black = |p: &image::Rgba<u8>| p[3] >= 128 && p.0[..3] == [0, 0, 0];
+        if !clean.pixels().any(is_black) {
+            continue;
+        }
+        for seed in 0..6 {
+            let d = degrade(&clean, Preset::Bicubic, seed);
+            let restored = restore(&d.image, &RestoreOptions::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let shift = accuracy(&restored.image, &clean).shift;
+            for (x, y, _) in clean.enumerate_pixels().filter(|(_, _, p)| is_black(p)) {
+                black += 1;
+                let (rx, ry) = (x as i32 + shift[0], y as i32 + shift[1]);
+                let (w, h) = restored.image.dimensions();
+                if rx >= 0 && ry >= 0 && (rx as u32) < w && (ry as u32) < h {
+                    exact += is_black(restored.image.get_pixel(rx as u32, ry as u32)) as usize;
+                }
+            }
+        }
+    }
+    let share = exact as f32 / black.max(1) as f32;
+    println!("black pixels restored black: {exact} of {black} ({share:.3})");
+    assert!(share >= 0.25, "{exact} of {black} black pixels restored black");
+}
+
 #[test]
 fn a_fixed_palette_is_respected() {
     let (_, clean) = common::shipped_sprites().remove(0);

@@ -8,6 +8,10 @@ use crate::restore::censored::expected_beyond_clip;
 use crate::restore::CellSample;
 use crate::upscale::RIDGE;
 
+/// Least alpha (0..255) at which a pixel's clipped noise is corrected: below it the
+/// straight colour, divided by a small alpha, says too little.
+const MIN_CLIPPED_ALPHA: f64 = 64.0;
+
 impl SmoothFit {
     /// The palette of the cells fitted as opaque: their least-squares colours grouped
     /// by [`agglomerate`] at the distance the fit's noise explains, each group's mean
@@ -116,7 +120,8 @@ impl SmoothFit {
 
 impl SmoothFit {
     /// `Aᵀ(Y' - Y)` per cell: how the projection of the input changes when every
-    /// opaque pixel clipped at 0 or 255 in a channel is replaced by its expected
+    /// pixel of alpha [`MIN_CLIPPED_ALPHA`] or more whose straight colour is clipped
+    /// at 0 or 255 in a channel is replaced by its expected
     /// value beyond the clip, and every pixel whose model value rings past the range
     /// by that value (the upscale clamped it, so it says nothing of the cells), for
     /// the model drawn in `drawn` ([`Self::draw`]). `None` when nothing changes.
@@ -124,17 +129,23 @@ impl SmoothFit {
         let mut change = vec![[0.0f64; 3]; drawn.len()];
         let mut any = false;
         for ((p, mean), change) in self.input.pixels.iter().zip(drawn).zip(&mut change) {
-            if p[3] < 254.5 {
+            let alpha = f64::from(p[3]);
+            if alpha < MIN_CLIPPED_ALPHA {
                 continue;
             }
+            let opaque = alpha >= 254.5;
+            // The noise is added to straight colour and clipped there: compare in
+            // straight colour (premultiplied x 255 / alpha; whole levels).
+            let to_straight = 255.0 / alpha;
             for c in 0..3 {
                 let observed = f64::from(p[c]);
                 // Where the model rings past the range, the upscale clamped it
                 // before the noise: the pixel shows the clamp, not the cells.
-                let expected = if !(0.0..=255.0).contains(&mean[c]) {
+                let expected = if opaque && !(0.0..=255.0).contains(&mean[c]) {
                     Some(mean[c])
                 } else {
-                    expected_beyond_clip(mean[c], sigma, observed)
+                    let straight = (observed * to_straight).round();
+                    expected_beyond_clip(mean[c] * to_straight, sigma, straight).map(|e| e / to_straight)
                 };
                 if let Some(e) = expected {
                     change[c] = e - observed;
