@@ -133,11 +133,8 @@ fn solve_clamped(
     grid: &Grid,
     model: UpscaleModel,
     (width, height, stride): (u32, u32, usize),
-    ax: &AxisOperator,
-    ay: &AxisOperator,
-    bands: [&[f64]; 2],
+    solver: &CellSolver,
 ) -> (CellFit, Option<Vec<[f32; 4]>>) {
-    let solver = CellSolver::new(ax, ay, bands);
     let plain = solver.solve(input);
     let mut fit = CellFit {
         fitted: plain.fitted.clone(),
@@ -337,16 +334,8 @@ pub fn fit_upscale_model(image: &RgbaImage, grid: &Grid) -> (UpscaleModel, f32) 
     let crop_grid = window_grid(grid, [x0, y0], [cw, ch]);
     let error = |model: UpscaleModel| {
         let [ax, ay] = operators(&crop_grid, model, (cw, ch)).map(|a| a.every(stride));
-        let bands = [ax.normal_band(), ay.normal_band()];
-        let (fit, clamped) = solve_clamped(
-            &crop,
-            &crop_grid,
-            model,
-            (cw, ch, stride),
-            &ax,
-            &ay,
-            [&bands[0], &bands[1]],
-        );
+        let solver = CellSolver::new(&ax, &ay, [&ax.normal_band(), &ay.normal_band()]);
+        let (fit, clamped) = solve_clamped(&crop, &crop_grid, model, (cw, ch, stride), &solver);
         match clamped {
             Some(change) => redraw_error(&crop.less(&change), &fit.fitted, &ax, &ay),
             None => redraw_error(&crop, &fit.fitted, &ax, &ay),
@@ -452,11 +441,10 @@ pub fn refine_smooth_cells(image: &RgbaImage, grid: &Grid, samples: &mut CellSam
         span: a.span,
     });
     let input = Premultiplied::every(image, stride);
-    let bands = [&normals[0].band[..], &normals[1].band[..]];
-    let (fit, clamped) = solve_clamped(&input, grid, model, (w, h, stride), &ax, &ay, bands);
+    let solver = CellSolver::new(&ax, &ay, [&normals[0].band, &normals[1].band]);
+    let (fit, clamped) = solve_clamped(&input, grid, model, (w, h, stride), &solver);
     // var(cell) = σ² [(A_xᵀA_x)⁻¹]_ii [(A_yᵀA_y)⁻¹]_jj
-    let amplification = ax.normal_factor(&normals[0].band).inverse_diagonal_median()
-        * ay.normal_factor(&normals[1].band).inverse_diagonal_median();
+    let amplification = solver.fx.inverse_diagonal_median() * solver.fy.inverse_diagonal_median();
     for (sample, fitted) in samples.samples.iter_mut().zip(&fit.fitted) {
         if sample.opaque && fitted[3] >= OPAQUE_FIT {
             *sample = CellSample {
