@@ -252,7 +252,7 @@ pub(crate) fn classical_palette(
         palette = cell_palette(&cells.samples, cells.noise, grid.cells, options);
     }
     if let (Some(fit), None) = (&smooth, &options.palette.fixed) {
-        palette = fit.refit_palette(&cells.samples, &palette);
+        palette = fit.refit_palette(&mut cells.samples, &palette);
     }
     palette
 }
