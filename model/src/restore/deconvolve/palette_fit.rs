@@ -165,7 +165,8 @@ impl SmoothFit {
         let [cw, ch] = self.cells;
         let (sx, sy) = (self.normals[0].span, self.normals[1].span);
         let values = &fitted.values;
-        let value = |m: Option<usize>, i: usize| m.map_or_else(|| [0, 1, 2].map(|c| self.fit.fitted[i][c]), |a| values[a]);
+        let value =
+            |m: Option<usize>, i: usize| m.map_or_else(|| [0, 1, 2].map(|c| self.fit.fitted[i][c]), |a| values[a]);
         let neighbours = |i: usize| {
             let (iy, ix) = (i / cw, i % cw);
             ((iy + 1).saturating_sub(sy)..(iy + sy).min(ch)).flat_map(move |jy| {
