@@ -71,17 +71,27 @@ impl SmoothFit {
             .zip(&self.fit.fitted)
             .map(|(s, f)| (s.opaque && f[3] >= OPAQUE_FIT).then(|| snapper.nearest_index(srgb8_to_oklab(s.color))))
             .collect();
-        let used: Vec<bool> = (0..k).map(|a| member.contains(&Some(a))).collect();
+        // Colours some cell takes: the fit gives the others a meaningless value.
+        let in_use = |member: &[Option<usize>]| {
+            let mut used = vec![false; k];
+            member.iter().flatten().for_each(|&a| used[a] = true);
+            used
+        };
         let Some(mut fitted) = self.fit_colours(&member, k) else {
             return palette.clone();
         };
+        let mut used = in_use(&member);
         for _ in 0..rounds {
+            let before = member.clone();
             if !self.assign_cells(&mut member, &fitted, &used) {
                 break;
             }
             match self.fit_colours(&member, k) {
-                Some(f) => fitted = f,
-                None => break,
+                Some(f) => (fitted, used) = (f, in_use(&member)),
+                None => {
+                    member = before; // keep the assignment `fitted` was solved for
+                    break;
+                }
             }
         }
         let colours: Vec<[u8; 3]> = palette
