@@ -44,10 +44,9 @@ impl SmoothFit {
 
     /// Fits every colour of `palette` to the whole input at once and gives each
     /// opaque cell the colour that explains it best: the cells that snap to a colour
-    /// share its value, the values that redraw the input best are solved for
-    /// ([`Self::fit_colours`]), then every cell takes the colour that redraws the
-    /// input best with its neighbours as they are ([`Self::assign_cells`]), and the
-    /// two alternate. A colour is measured on every pixel of every cell it covers
+    /// share its value, the values that redraw the input best are solved for, then
+    /// every cell takes the colour that redraws the input best with its neighbours
+    /// as they are, and the two alternate. A colour is measured on every pixel of every cell it covers
     /// instead of one cell's, so noise averages out and it comes back to the level;
     /// a cell is judged with its neighbours at their palette colours, which does not
     /// amplify noise the way the free least-squares solve of all cells does. The
