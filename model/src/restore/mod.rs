@@ -178,7 +178,7 @@ pub fn restore_with(input: &RgbaImage, options: &RestoreOptions, backend: &dyn C
     let keyed = checked_and_keyed(input, options)?;
     let hinted = options.hints != GridHints::default();
     let clean_looking = !hinted && looks_clean(input, &keyed);
-    let grid = match detect_grid(&keyed, &options.hints) {
+    let mut grid = match detect_grid(&keyed, &options.hints) {
         Ok(grid) => grid,
         Err(SpriteDxError::NoGridFound { .. }) if clean_looking => {
             return Ok(unchanged(keyed, start));
@@ -193,7 +193,7 @@ pub fn restore_with(input: &RgbaImage, options: &RestoreOptions, backend: &dyn C
     if clean_looking && reproduction(&keyed, &cells.samples, &grid) < CLEAN_REPRODUCTION {
         return Ok(unchanged(keyed, start));
     }
-    let palette = classical_palette(&keyed, &grid, &mut cells, options);
+    let palette = classical_palette(&keyed, &mut grid, &mut cells, options);
     let image = draw_cells(&cells.samples, grid.cells, &palette, options, backend)?;
     let (image, grid) = trim_empty_partial_cells(image, grid, keyed.dimensions());
     Ok(Restored::new(
@@ -233,7 +233,7 @@ impl Restored {
 /// interior medians ([`cell_palette`]). A fixed palette is returned as given.
 pub(crate) fn classical_palette(
     image: &RgbaImage,
-    grid: &Grid,
+    grid: &mut Grid,
     cells: &mut CellSamples,
     options: &RestoreOptions,
 ) -> Palette {

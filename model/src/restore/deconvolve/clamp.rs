@@ -136,8 +136,15 @@ impl ClampBeforeBlur {
 }
 
 impl Premultiplied {
-    /// These pixels less `correction` (of the same size).
+    /// These pixels less `correction` (of the same size; empty: none).
     pub(super) fn less(&self, correction: &[[f32; 4]]) -> Self {
+        if correction.is_empty() {
+            return Self {
+                pixels: self.pixels.clone(),
+                width: self.width,
+                height: self.height,
+            };
+        }
         Self {
             pixels: self
                 .pixels

@@ -18,6 +18,7 @@
 
 mod clamp;
 mod palette_fit;
+mod polish;
 
 use ::image::RgbaImage;
 
@@ -49,6 +50,8 @@ const RARE_CELLS: usize = 3;
 /// Input pixels per cell (per axis) the least-squares fit reads at most; a larger
 /// upscale is read at every n-th pixel.
 const PIXELS_PER_CELL: f32 = 4.0;
+/// Most rounds of grid polish, each followed by a refit (see [`polish`]).
+const POLISH_ROUNDS: usize = 2;
 /// Rounds of the clipped-noise refit (see [`super::censored`]); each moves a
 /// clipped colour most of the rest of the way.
 const CLIPPED_ROUNDS: usize = 2;
@@ -425,9 +428,11 @@ pub struct SmoothFit {
 }
 
 /// Replaces the colour of every fully opaque cell of `samples` with its
-/// least-squares colour under the best-fitting upscaling model. Returns the fit, or
-/// `None` for a sharp nearest-neighbour upscale (the medians stay).
-pub fn refine_smooth_cells(image: &RgbaImage, grid: &Grid, samples: &mut CellSamples) -> Option<SmoothFit> {
+/// least-squares colour under the best-fitting upscaling model, after polishing
+/// `grid` on that model (rows redrawn along each axis; the
+/// cells are sampled again when it moves). Returns the fit, or `None` for a sharp
+/// nearest-neighbour upscale (grid and medians stay).
+pub fn refine_smooth_cells(image: &RgbaImage, grid: &mut Grid, samples: &mut CellSamples) -> Option<SmoothFit> {
     let (model, noise) = fit_upscale_model(image, grid);
     if model.is_sharp() {
         return None;
@@ -435,16 +440,49 @@ pub fn refine_smooth_cells(image: &RgbaImage, grid: &Grid, samples: &mut CellSam
     let (w, h) = image.dimensions();
     // Enough pixels per cell for the fit, not all of a large upscale's.
     let stride = fit_stride(grid);
-    let [ax, ay] = operators(grid, model, (w, h)).map(|a| a.every(stride));
-    let normals = [&ax, &ay].map(|a| NormalBand {
-        band: a.normal_band(),
-        span: a.span,
-    });
     let input = Premultiplied::every(image, stride);
-    let solver = CellSolver::new(&ax, &ay, [&normals[0].band, &normals[1].band]);
-    let (fit, clamped) = solve_clamped(&input, grid, model, (w, h, stride), &solver);
-    // var(cell) = σ² [(A_xᵀA_x)⁻¹]_ii [(A_yᵀA_y)⁻¹]_jj
-    let amplification = solver.fx.inverse_diagonal_median() * solver.fy.inverse_diagonal_median();
+    let fit_on = |grid: &Grid| {
+        let [ax, ay] = operators(grid, model, (w, h)).map(|a| a.every(stride));
+        let normals = [&ax, &ay].map(|a| NormalBand {
+            band: a.normal_band(),
+            span: a.span,
+        });
+        let solver = CellSolver::new(&ax, &ay, [&normals[0].band, &normals[1].band]);
+        let (fit, clamped) = solve_clamped(&input, grid, model, (w, h, stride), &solver);
+        let amplification = solver.fx.inverse_diagonal_median() * solver.fy.inverse_diagonal_median();
+        (fit, clamped, amplification, normals, [ax, ay])
+    };
+    let unclamped = |clamped: &Option<Vec<[f32; 4]>>| input.less(clamped.as_deref().unwrap_or_default());
+    // Squared redraw error of a fit, all channels (alpha edges included).
+    let error = |fit: &CellFit, clamped: &Option<Vec<[f32; 4]>>, [ax, ay]: &[AxisOperator; 2]| {
+        redraw_error(&unclamped(clamped), &fit.fitted, ax, ay)
+            .iter()
+            .sum::<f64>()
+    };
+    let (mut fit, mut clamped, mut amplification, mut normals, mut operators) = fit_on(grid);
+    let mut best = error(&fit, &clamped, &operators);
+    let detected = *grid;
+    for _ in 0..POLISH_ROUNDS {
+        // The clamp's change depends on where the cells lie: taken out as fitted on
+        // the current grid, it pulls the polish towards that grid, so the two
+        // alternate.
+        let polished = polish::polish_grid(&unclamped(&clamped), grid, &detected, model, (w, h, stride));
+        if polished == *grid {
+            break;
+        }
+        // The polish reads opaque pixels only: where they show little (a sprite of
+        // one colour is all alpha edges), the fit of everything has the last word.
+        let (f, c, a, n, o) = fit_on(&polished);
+        let e = error(&f, &c, &o);
+        if e >= best {
+            break;
+        }
+        (fit, clamped, amplification, normals, operators, best) = (f, c, a, n, o, e);
+        *grid = polished;
+        *samples = super::sample_cells(image, grid);
+    }
+    let [ax, ay] = operators;
+    // var(cell) = σ² [(A_xᵀA_x)⁻¹]_ii [(A_yᵀA_y)⁻¹]_jj (`amplification`)
     for (sample, fitted) in samples.samples.iter_mut().zip(&fit.fitted) {
         if sample.opaque && fitted[3] >= OPAQUE_FIT {
             *sample = CellSample {
@@ -508,7 +546,7 @@ mod tests {
 
     fn fitted_colours(image: &RgbaImage, grid: &Grid) -> (UpscaleModel, Vec<[u8; 3]>) {
         let mut samples = super::super::sample_cells(image, grid);
-        let model = refine_smooth_cells(image, grid, &mut samples).map_or(SHARP, |fit| fit.model);
+        let model = refine_smooth_cells(image, &mut grid.clone(), &mut samples).map_or(SHARP, |fit| fit.model);
         (model, samples.samples.iter().map(|s| s.color).collect())
     }
 

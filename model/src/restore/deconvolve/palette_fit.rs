@@ -445,14 +445,14 @@ mod tests {
         let (scale, phase) = (2.2, [0.7, 1.9]);
         let mut input = gaussian_blur(&resample(&sprite, scale, phase, Kernel::Bicubic), 0.2 * scale);
         add_noise(&mut input, 8.0, &mut SmallRng::seed_from_u64(seed));
-        let grid = Grid {
+        let mut grid = Grid {
             pixel_size: [scale; 2],
             offset: phase,
             cells: [24, 20],
             confidence: 1.0,
         };
         let mut cells = sample_cells(&input, &grid);
-        let fit = refine_smooth_cells(&input, &grid, &mut cells).expect("a smooth upscale");
+        let fit = refine_smooth_cells(&input, &mut grid, &mut cells).expect("a smooth upscale");
         let palette = fit.palette(&cells.samples);
         fit.refit_palette_assigning(&mut cells.samples, &palette, rounds);
         cells

@@ -117,7 +117,9 @@ pub fn sample_input(
 /// only where to depart from it.
 pub fn cells_and_candidates(image: &RgbaImage, grid: &Grid, options: &RestoreOptions) -> (Vec<CellSample>, Palette) {
     let mut cells = sample_cells(image, grid);
-    let mut palette = classical_palette(image, grid, &mut cells, options);
+    // The network samples the detected grid; the cells are measured on it as the
+    // classical pipeline polishes it (a few hundredths of a cell apart).
+    let mut palette = classical_palette(image, &mut grid.clone(), &mut cells, options);
     palette.colors.truncate(MAX_CANDIDATES);
     (cells.samples, palette)
 }
