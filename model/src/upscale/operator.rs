@@ -19,19 +19,20 @@ pub(crate) struct AxisOperator {
 }
 
 impl AxisOperator {
-    /// The operator of `pixels` input pixels drawn from `cells` cells of `pitch`
-    /// pixels starting at `offset`. Cells outside `0..cells` do not exist (their taps
-    /// are dropped, as a resampler drops taps outside its source); the blur repeats
-    /// the edge pixels.
+    /// The operator of every one of `pixels` input pixels (tests compare the others
+    /// with it).
+    #[cfg(test)]
     pub(crate) fn new(pixels: usize, cells: usize, pitch: f32, offset: f32, model: UpscaleModel) -> Self {
         Self::binned(pixels, cells, pitch, offset, model, 1)
     }
 
     /// The operator of the means of `bin` input pixels at a time (the first
-    /// `pixels / bin` bins; see [`Self::new`] for the rest): a large upscale has
-    /// many more pixels than its cells need, and the means of a bin are drawn
-    /// exactly by the same cells, so a redraw on them stays exact at a fraction of
-    /// the work.
+    /// `pixels / bin` bins), drawn from `cells` cells of `pitch` pixels starting at
+    /// `offset`: a large upscale has many more pixels than its cells need, and the
+    /// means of a bin are drawn exactly by the same cells, so a redraw on them stays
+    /// exact at a fraction of the work. Cells outside `0..cells` do not exist (their
+    /// taps are dropped, as a resampler drops taps outside its source); the blur
+    /// repeats the edge pixels.
     pub(crate) fn binned(
         pixels: usize,
         cells: usize,
@@ -41,9 +42,54 @@ impl AxisOperator {
         bin: usize,
     ) -> Self {
         let bin = bin.max(1);
-        let taps: Vec<[(i64, f32); 4]> = (0..pixels)
-            .map(|x| kernel_taps(x, pitch, offset, model.kernel))
-            .collect();
+        Self::build(
+            pixels,
+            cells,
+            pitch,
+            offset,
+            model,
+            bin,
+            (0..pixels / bin).map(|j| j * bin),
+        )
+    }
+
+    /// The operator of every `stride`-th input pixel from `stride / 2`, built for
+    /// those pixels only: a large upscale has many more pixels than the cells need,
+    /// and least squares on a regular subset stays unbiased.
+    pub(crate) fn strided(
+        pixels: usize,
+        cells: usize,
+        pitch: f32,
+        offset: f32,
+        model: UpscaleModel,
+        stride: usize,
+    ) -> Self {
+        let stride = stride.max(1);
+        Self::build(
+            pixels,
+            cells,
+            pitch,
+            offset,
+            model,
+            1,
+            (stride / 2..pixels).step_by(stride),
+        )
+    }
+
+    /// The operator of the means of `bin` input pixels from each of `starts`.
+    fn build(
+        pixels: usize,
+        cells: usize,
+        pitch: f32,
+        offset: f32,
+        model: UpscaleModel,
+        bin: usize,
+        starts: impl Iterator<Item = usize>,
+    ) -> Self {
+        let starts: Vec<usize> = starts.collect();
+        // Taps of the source pixels some bin reads, computed once each.
+        let mut taps: Vec<Option<[(i64, f32); 4]>> = vec![None; pixels];
+        let mut tap = |x: usize| *taps[x].get_or_insert_with(|| kernel_taps(x, pitch, offset, model.kernel));
         // One bin sees the source pixels `start - radius .. start + bin + radius`
         // through the blur and the bin's mean: `filter[k]` for `start - radius + k`.
         let blur = gaussian(model.blur * pitch);
@@ -55,33 +101,35 @@ impl AxisOperator {
             }
         }
         let source = |x: i64| x.clamp(0, pixels as i64 - 1) as usize;
-        let bins = pixels / bin;
+        let bins = starts.len();
         // Cells one bin can see at most: tap cells never fall as x grows, so a
         // bin's lie between its first source pixel's first tap and its last
         // source pixel's last.
-        let reach = |j: usize| {
-            let start = (j * bin) as i64 - radius;
-            let first = taps[source(start)][0].0;
-            let last = taps[source(start + filter.len() as i64 - 1)]
-                .iter()
-                .map(|t| t.0)
-                .max()
-                .unwrap_or(first);
-            (first, last)
-        };
-        let reaches: Vec<(i64, i64)> = (0..bins).map(reach).collect();
+        let reaches: Vec<(i64, i64)> = starts
+            .iter()
+            .map(|&s| {
+                let start = s as i64 - radius;
+                let first = tap(source(start))[0].0;
+                let last = tap(source(start + filter.len() as i64 - 1))
+                    .iter()
+                    .map(|t| t.0)
+                    .max()
+                    .unwrap_or(first);
+                (first, last)
+            })
+            .collect();
         let widest = reaches.iter().map(|&(f, l)| (l - f + 1) as usize).max().unwrap_or(1);
         // One pass: every bin's weights from its first possible cell, then the
         // range of cells some nonzero tap reaches.
         let mut scratch = vec![0.0f32; bins * widest];
         let mut ranges = vec![(i64::MAX, i64::MIN); bins];
-        for j in 0..bins {
+        for (j, &s) in starts.iter().enumerate() {
             let (base, _) = reaches[j];
             let row = &mut scratch[j * widest..(j + 1) * widest];
             let (lo, hi) = &mut ranges[j];
-            let start = (j * bin) as i64 - radius;
+            let start = s as i64 - radius;
             for (k, &h) in filter.iter().enumerate() {
-                for &(i, w) in &taps[source(start + k as i64)] {
+                for (i, w) in tap(source(start + k as i64)) {
                     if w != 0.0 && i >= 0 && (i as usize) < cells {
                         row[(i - base) as usize] += h * w;
                         (*lo, *hi) = ((*lo).min(i), (*hi).max(i));
@@ -112,25 +160,6 @@ impl AxisOperator {
             weights,
             span,
             cells,
-        }
-    }
-
-    /// The operator of every `stride`-th input pixel from `stride / 2`: a large
-    /// upscale has many more pixels than the cells need, and least squares on a
-    /// regular subset stays unbiased.
-    pub(crate) fn every(self, stride: usize) -> Self {
-        if stride == 1 {
-            return self;
-        }
-        let kept: Vec<usize> = (stride / 2..self.first.len()).step_by(stride).collect();
-        Self {
-            first: kept.iter().map(|&x| self.first[x]).collect(),
-            weights: kept
-                .iter()
-                .flat_map(|&x| self.weights[x * self.span..(x + 1) * self.span].iter().copied())
-                .collect(),
-            span: self.span,
-            cells: self.cells,
         }
     }
 
@@ -247,6 +276,23 @@ mod tests {
                 w.iter().zip(&cells[f.min(cells.len())..]).map(|(w, c)| w * c).sum()
             })
             .collect()
+    }
+
+    #[test]
+    fn a_strided_operator_draws_every_stride_th_pixel() {
+        let cells: Vec<f32> = (0..40).map(|i| ((i * 37) % 11) as f32).collect();
+        for kernel in [Kernel::Nearest, Kernel::Bilinear, Kernel::Bicubic] {
+            for blur in [0.0, 0.3] {
+                let model = UpscaleModel { kernel, blur };
+                let full = apply(&AxisOperator::new(200, 40, 5.3, -7.1, model), &cells);
+                let strided = apply(&AxisOperator::strided(200, 40, 5.3, -7.1, model, 3), &cells);
+                assert_eq!(strided.len(), 67);
+                for (j, &s) in strided.iter().enumerate() {
+                    let at = full[1 + 3 * j];
+                    assert!((s - at).abs() < 1e-4, "{kernel:?} {blur}: pixel {j}: {s} vs {at}");
+                }
+            }
+        }
     }
 
     #[test]

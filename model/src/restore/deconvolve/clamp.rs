@@ -51,7 +51,7 @@ impl ClampBeforeBlur {
         let stride = stride.max(1);
         let blur = [0, 1].map(|a| gaussian(model.blur * grid.pixel_size[a] / stride as f32));
         let unblurred = UpscaleModel { blur: 0.0, ..model };
-        let kernel = operators(grid, unblurred, (width, height)).map(|a| a.every(stride));
+        let kernel = operators(grid, unblurred, (width, height), stride);
         let size = [kernel[0].rows(), kernel[1].rows()];
         Some(Self { kernel, blur, size })
     }

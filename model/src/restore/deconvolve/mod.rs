@@ -285,14 +285,15 @@ fn redraw_error(input: &Premultiplied, cells: &[[f64; 4]], ax: &AxisOperator, ay
 const WINDOW_MARGIN: f32 = 3.0;
 
 /// The operators of `grid` on the whole `width x height` image.
-fn operators(grid: &Grid, model: UpscaleModel, (width, height): (u32, u32)) -> [AxisOperator; 2] {
+fn operators(grid: &Grid, model: UpscaleModel, (width, height): (u32, u32), stride: usize) -> [AxisOperator; 2] {
     let axis = |a: usize, len: u32| {
-        AxisOperator::new(
+        AxisOperator::strided(
             len as usize,
             grid.cells[a] as usize,
             grid.pixel_size[a],
             grid.offset[a],
             model,
+            stride,
         )
     };
     [axis(0, width), axis(1, height)]
@@ -336,7 +337,7 @@ pub fn fit_upscale_model(image: &RgbaImage, grid: &Grid) -> (UpscaleModel, f32) 
     let crop = Premultiplied::window(image, x0, y0, cw, ch).subsampled(stride);
     let crop_grid = window_grid(grid, [x0, y0], [cw, ch]);
     let error = |model: UpscaleModel| {
-        let [ax, ay] = operators(&crop_grid, model, (cw, ch)).map(|a| a.every(stride));
+        let [ax, ay] = operators(&crop_grid, model, (cw, ch), stride);
         let solver = CellSolver::new(&ax, &ay, [&ax.normal_band(), &ay.normal_band()]);
         let (fit, clamped) = solve_clamped(&crop, &crop_grid, model, (cw, ch, stride), &solver);
         match clamped {
@@ -442,7 +443,7 @@ pub fn refine_smooth_cells(image: &RgbaImage, grid: &mut Grid, samples: &mut Cel
     let stride = fit_stride(grid);
     let input = Premultiplied::every(image, stride);
     let fit_on = |grid: &Grid| {
-        let [ax, ay] = operators(grid, model, (w, h)).map(|a| a.every(stride));
+        let [ax, ay] = operators(grid, model, (w, h), stride);
         let normals = [&ax, &ay].map(|a| NormalBand {
             band: a.normal_band(),
             span: a.span,
@@ -479,6 +480,8 @@ pub fn refine_smooth_cells(image: &RgbaImage, grid: &mut Grid, samples: &mut Cel
         }
         (fit, clamped, amplification, normals, operators, best) = (f, c, a, n, o, e);
         *grid = polished;
+    }
+    if *grid != detected {
         *samples = super::sample_cells(image, grid);
     }
     let [ax, ay] = operators;

@@ -31,11 +31,11 @@ const POLISH_STEPS: [f32; 2] = [0.02, 0.005];
 const MAX_MOVE: f32 = 0.15;
 /// Most rows (or columns) the polish redraws per axis, spread over those with
 /// opaque pixels.
-const POLISH_ROWS: usize = 48;
+const POLISH_ROWS: usize = 32;
 /// Alpha (0..255) from which a pixel counts as fully opaque.
 const OPAQUE: f32 = 254.5;
 /// Most line searches along each parameter per step.
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 2;
 /// Farthest a parabola's minimum is taken, in steps.
 const REACH: f32 = 2.0;
 
@@ -64,7 +64,7 @@ pub(super) fn polish_grid(
             if moved[0].max(moved[1]) > MAX_MOVE {
                 return f64::INFINITY;
             }
-            let op = AxisOperator::new(len as usize, cells, pitch, offset, model).every(stride);
+            let op = AxisOperator::strided(len as usize, cells, pitch, offset, model, stride);
             row_error(&rows, &op)
         };
         let mut at = (grid.pixel_size[axis], grid.offset[axis]);
