@@ -237,7 +237,7 @@ pub(crate) fn classical_palette(
     cells: &mut CellSamples,
     options: &RestoreOptions,
 ) -> Palette {
-    let smooth = refine_smooth_cells(image, grid, cells);
+    let mut smooth = refine_smooth_cells(image, grid, cells);
     if let Some(fit) = &smooth {
         // Interiors of one or two pixels show no noise; the redraw does.
         // (noise is a mean absolute deviation: 0.8 sigma for Gaussian noise)
@@ -251,7 +251,7 @@ pub(crate) fn classical_palette(
     if palette.is_empty() {
         palette = cell_palette(&cells.samples, cells.noise, grid.cells, options);
     }
-    if let (Some(fit), None) = (&smooth, &options.palette.fixed) {
+    if let (Some(fit), None) = (&mut smooth, &options.palette.fixed) {
         palette = fit.refit_palette(&mut cells.samples, &palette);
     }
     palette

@@ -425,6 +425,9 @@ pub struct SmoothFit {
     /// What the clamp before the blur changed at the input's pixels (see
     /// [`clamp`]; empty when nothing was clamped).
     clamped: Vec<[f32; 4]>,
+    /// The clamp, to redraw its change from the palette colours (`None` when
+    /// nothing was clamped).
+    clamp: Option<ClampBeforeBlur>,
     operators: [AxisOperator; 2],
 }
 
@@ -502,6 +505,9 @@ pub fn refine_smooth_cells(image: &RgbaImage, grid: &mut Grid, samples: &mut Cel
         fit,
         normals,
         input,
+        clamp: clamped
+            .as_ref()
+            .and_then(|_| ClampBeforeBlur::new(grid, model, (w, h), stride)),
         clamped: clamped.unwrap_or_default(),
         operators: [ax, ay],
     })

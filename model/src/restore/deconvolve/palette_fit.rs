@@ -46,19 +46,20 @@ impl SmoothFit {
     /// opaque cell the colour that explains it best: the cells that snap to a colour
     /// share its value, the values that redraw the input best are solved for, then
     /// every cell takes the colour that redraws the input best with its neighbours
-    /// as they are, and the two alternate. A colour is measured on every pixel of every cell it covers
-    /// instead of one cell's, so noise averages out and it comes back to the level;
-    /// a cell is judged with its neighbours at their palette colours, which does not
-    /// amplify noise the way the free least-squares solve of all cells does. The
-    /// colours of the cells that take part are set to their palette colour in
-    /// `samples`.
-    pub fn refit_palette(&self, samples: &mut [CellSample], palette: &Palette) -> Palette {
+    /// as they are, and the two alternate, the clamp of a bicubic upscale redrawn
+    /// from the palette colours each round. A colour is measured on every pixel of
+    /// every cell it covers instead of one cell's, so noise averages out and it
+    /// comes back to the level; a cell is judged with its neighbours at their
+    /// palette colours, which does not amplify noise the way the free least-squares
+    /// solve of all cells does. The colours of the cells that take part are set to
+    /// their palette colour in `samples`; the fit keeps the redrawn clamp.
+    pub fn refit_palette(&mut self, samples: &mut [CellSample], palette: &Palette) -> Palette {
         self.refit_palette_assigning(samples, palette, ASSIGN_ROUNDS)
     }
 
     /// [`Self::refit_palette`] with `rounds` rounds of assignment (none: every cell
     /// keeps the colour nearest its own least-squares value).
-    fn refit_palette_assigning(&self, samples: &mut [CellSample], palette: &Palette, rounds: usize) -> Palette {
+    fn refit_palette_assigning(&mut self, samples: &mut [CellSample], palette: &Palette, rounds: usize) -> Palette {
         let k = palette.len();
         if k == 0 {
             return palette.clone();
@@ -82,7 +83,8 @@ impl SmoothFit {
         let mut used = in_use(&member);
         for _ in 0..rounds {
             let before = member.clone();
-            if !self.assign_cells(&mut member, &fitted, &used) {
+            let redrawn = self.redraw_clamp(&member, &fitted.values);
+            if !self.assign_cells(&mut member, &fitted, &used) && !redrawn {
                 break;
             }
             match self.fit_colours(&member, k) {
@@ -163,6 +165,35 @@ impl SmoothFit {
             clipped = Some(correction);
         }
         Some(FittedColours { values, clipped })
+    }
+
+    /// Redraws what the clamp before the blur changed from the cells of `member` at
+    /// their palette colours (`values`; alpha as fitted) instead of their free
+    /// least-squares values, which noise and the clamp itself pull, and takes it
+    /// out of the projection of the input instead of the first one. Returns whether
+    /// there is a clamp to redraw.
+    fn redraw_clamp(&mut self, member: &[Option<usize>], values: &[[f64; 3]]) -> bool {
+        let Some(clamp) = &self.clamp else {
+            return false;
+        };
+        let cells: Vec<[f64; 4]> = member
+            .iter()
+            .zip(&self.fit.fitted)
+            .map(|(m, f)| m.map_or(*f, |a| [values[a][0], values[a][1], values[a][2], f[3]]))
+            .collect();
+        let pixels = self.input.pixels.len();
+        let new = clamp.correction(&cells).unwrap_or_else(|| vec![[0.0; 4]; pixels]);
+        let old = |i: usize| self.clamped.get(i).copied().unwrap_or([0.0; 4]);
+        // Aᵀ(Y - d') = Aᵀ(Y - d) + Aᵀ(d - d')
+        let change: Vec<[f64; 3]> = (0..pixels)
+            .map(|i| [0, 1, 2].map(|c| f64::from(old(i)[c] - new[i][c])))
+            .collect();
+        let delta = self.project(&change);
+        for (p, d) in self.fit.projected.iter_mut().zip(&delta) {
+            (0..3).for_each(|c| p[c] += d[c]);
+        }
+        self.clamped = new;
+        true
     }
 
     /// Gives every cell of `member` the `used` colour that, its neighbours as they
@@ -452,7 +483,7 @@ mod tests {
             confidence: 1.0,
         };
         let mut cells = sample_cells(&input, &grid);
-        let fit = refine_smooth_cells(&input, &mut grid, &mut cells).expect("a smooth upscale");
+        let mut fit = refine_smooth_cells(&input, &mut grid, &mut cells).expect("a smooth upscale");
         let palette = fit.palette(&cells.samples);
         fit.refit_palette_assigning(&mut cells.samples, &palette, rounds);
         cells

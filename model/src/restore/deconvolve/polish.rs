@@ -269,7 +269,7 @@ mod tests {
             confidence: 1.0,
         };
         let mut cells = sample_cells(&input, &grid);
-        let fit = refine_smooth_cells(&input, &mut grid, &mut cells).expect("a smooth upscale");
+        let mut fit = refine_smooth_cells(&input, &mut grid, &mut cells).expect("a smooth upscale");
         let palette = fit.palette(&cells.samples);
         fit.refit_palette(&mut cells.samples, &palette);
         for (axis, true_offset) in phase.into_iter().enumerate() {
@@ -296,8 +296,8 @@ mod tests {
             .filter(|(_, p)| p[3] == 255)
             .map(|(s, _)| s.color)
             .collect();
-        // The clamp's change, redrawn from cells fitted one by one, still leaves the
-        // palette colours a level or two off here.
+        // The clamp's change, redrawn from the cells as fitted, still leaves some
+        // palette colours two levels off here.
         let off = truth
             .iter()
             .zip(&restored)
