@@ -60,6 +60,7 @@ use ::image::RgbaImage;
 
 pub use axis::AxisGrid;
 use axis::{AxisAnalysis, Candidate};
+pub(crate) use redraw::parabola_minimum;
 
 /// Smallest pixel size the detector searches (input pixels per cell).
 pub const MIN_PIXEL_SIZE: f32 = 1.5;

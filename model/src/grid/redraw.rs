@@ -323,7 +323,7 @@ impl RedrawRows {
 
 /// Where the parabola through `(-1, minus)`, `(0, centre)`, `(1, plus)` has its
 /// minimum, within [`PARABOLA_REACH`] of 0; the lower side where it opens downwards.
-fn parabola_minimum(minus: f64, centre: f64, plus: f64) -> f32 {
+pub(crate) fn parabola_minimum(minus: f64, centre: f64, plus: f64) -> f32 {
     let curvature = minus - 2.0 * centre + plus;
     if curvature <= 0.0 {
         return if minus < plus { -PARABOLA_REACH } else { PARABOLA_REACH };

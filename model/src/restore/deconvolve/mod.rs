@@ -458,30 +458,31 @@ pub fn refine_smooth_cells(image: &RgbaImage, grid: &mut Grid, samples: &mut Cel
     };
     let unclamped = |clamped: &Option<Vec<[f32; 4]>>| input.less(clamped.as_deref().unwrap_or_default());
     // Squared redraw error of a fit, all channels (alpha edges included).
-    let error = |fit: &CellFit, clamped: &Option<Vec<[f32; 4]>>, [ax, ay]: &[AxisOperator; 2]| {
-        redraw_error(&unclamped(clamped), &fit.fitted, ax, ay)
-            .iter()
-            .sum::<f64>()
+    let error = |unclamped: &Premultiplied, fit: &CellFit, [ax, ay]: &[AxisOperator; 2]| {
+        redraw_error(unclamped, &fit.fitted, ax, ay).iter().sum::<f64>()
     };
     let (mut fit, mut clamped, mut amplification, mut normals, mut operators) = fit_on(grid);
-    let mut best = error(&fit, &clamped, &operators);
+    // The input less the clamp's change as fitted on the current grid.
+    let mut current = unclamped(&clamped);
+    let mut best = error(&current, &fit, &operators);
     let detected = *grid;
     for _ in 0..POLISH_ROUNDS {
         // The clamp's change depends on where the cells lie: taken out as fitted on
         // the current grid, it pulls the polish towards that grid, so the two
         // alternate.
-        let polished = polish::polish_grid(&unclamped(&clamped), grid, &detected, model, (w, h, stride));
+        let polished = polish::polish_grid(&current, grid, &detected, model, (w, h, stride));
         if polished == *grid {
             break;
         }
         // The polish reads opaque pixels only: where they show little (a sprite of
         // one colour is all alpha edges), the fit of everything has the last word.
         let (f, c, a, n, o) = fit_on(&polished);
-        let e = error(&f, &c, &o);
+        let u = unclamped(&c);
+        let e = error(&u, &f, &o);
         if e >= best {
             break;
         }
-        (fit, clamped, amplification, normals, operators, best) = (f, c, a, n, o, e);
+        (fit, clamped, amplification, normals, operators, best, current) = (f, c, a, n, o, e, u);
         *grid = polished;
     }
     if *grid != detected {

@@ -18,7 +18,7 @@
 //! better on it.
 
 use super::Premultiplied;
-use crate::grid::Grid;
+use crate::grid::{parabola_minimum, Grid};
 use crate::upscale::{AxisOperator, UpscaleModel};
 
 /// Steps of the search, in cells: a parabola through three redraws along the
@@ -36,8 +36,6 @@ const POLISH_ROWS: usize = 32;
 const OPAQUE: f32 = 254.5;
 /// Most line searches along each parameter per step.
 const ROUNDS: usize = 2;
-/// Farthest a parabola's minimum is taken, in steps.
-const REACH: f32 = 2.0;
 
 /// `grid` with each axis's pitch and offset moved to where the rows of `input`
 /// (premultiplied, read at every `stride`-th pixel of a `width x height` image, the
@@ -186,16 +184,6 @@ fn row_error(rows: &Premultiplied, op: &AxisOperator) -> f64 {
         total += (squares - explained).max(0.0);
     }
     total
-}
-
-/// Where the parabola through `(-1, minus)`, `(0, centre)`, `(1, plus)` has its
-/// minimum, within [`REACH`] of 0.
-fn parabola_minimum(minus: f64, centre: f64, plus: f64) -> f32 {
-    let curvature = minus - 2.0 * centre + plus;
-    if curvature <= 0.0 {
-        return if minus < plus { -REACH } else { REACH };
-    }
-    ((minus - plus) / (2.0 * curvature)).clamp(-f64::from(REACH), f64::from(REACH)) as f32
 }
 
 impl Premultiplied {
