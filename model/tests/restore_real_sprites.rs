@@ -153,6 +153,32 @@ fn axes_that_disagree_settle_on_the_pitch_that_redraws_better() {
     assert_same_sprite(&restored.image, &clean);
 }
 
+/// Two dev-split cases of the nearby-pitch check: a strongly blurred large upscale
+/// whose axes both read 8.66 for 8.00 (the spectrum still shows 8.00, and its
+/// redraw error is 2.5 times lower), and a JPEG of a nearest upscale, which a finer
+/// nearby pitch (1.86 for 2.16) redraws far better but is not taken: the check is
+/// for smooth upscales only.
+#[test]
+fn a_pitch_a_tenth_off_is_moved_to_the_nearby_one_that_redraws_a_smooth_upscale() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/sprites/nearby");
+    for (name, preset) in [
+        ("gui__spells__conjuration__searing_ray.png", Preset::Large),
+        ("player__body__dragonarm_gold.png", Preset::Jpeg),
+    ] {
+        let clean = load_image(dir.join(name)).unwrap();
+        let d = degrade(&clean, preset, eval_seed(name));
+        let restored = restore(&d.image, &RestoreOptions::default()).unwrap();
+        for p in restored.grid.pixel_size {
+            assert!(
+                (p / d.scale - 1.0).abs() < 0.01,
+                "{name}: {:?} for {}",
+                restored.grid.pixel_size,
+                d.scale
+            );
+        }
+    }
+}
+
 /// A JPEG of a small sprite over magenta keeps few colours once the key is removed
 /// (and a tiny image has few colours anyway): it must not pass for clean art and come
 /// back unchanged, as it did before the key's noisy background counted against it.

@@ -10,6 +10,7 @@ use super::profile::{rows_with_content, Plane, Profiles, FIRST_POSITION, SECOND_
 use super::redraw::{Redraw, RedrawRows};
 use super::spectrum::{Signal, Spectrum};
 use super::{MAX_PIXEL_SIZE, MIN_CONFIDENCE, MIN_PIXEL_SIZE};
+use crate::degrade::Kernel;
 
 /// The grid along one axis.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -84,6 +85,9 @@ const REDRAW_SAMPLES_PER_CELL: f32 = 3.0;
 const PHASE_STARTS: usize = 4;
 /// Relative reach of the pitch scan before the redraw refines a grid.
 const PITCH_SCAN_REACH: f32 = 0.05;
+/// Share of the redraw error of the grid found that a nearby candidate pitch must
+/// get under to replace it (see [`AxisAnalysis::nearby_pitch`]).
+const NEARBY_GAIN: f64 = 0.75;
 /// Multiples of the chosen pitch checked by redrawing.
 const MULTIPLES: [usize; 2] = [2, 3];
 /// Spectral peaks taken from each profile.
@@ -326,7 +330,10 @@ impl AxisAnalysis {
         // A pitch a few per cent off drifts whole cells over the axis, beyond what
         // the refinement's parabolas travel: scan for it first.
         let refined = redraw.refine(redraw.scan(best.1, PITCH_SCAN_REACH));
-        if best.1 == own {
+        let nearby = self.nearby_pitch(&redraw, refined, ranked);
+        let from_own = best.1 == own && nearby.is_none();
+        let refined = nearby.unwrap_or(refined);
+        if from_own {
             return Candidate {
                 pitch: refined.pitch,
                 offset: refined.offset,
@@ -335,6 +342,37 @@ impl AxisAnalysis {
             };
         }
         self.redrawn_candidate(&redraw, &refined)
+    }
+
+    /// A ranked candidate between [`PITCH_SCAN_REACH`] and [`COARSER`] from
+    /// `refined` (either side) that redraws a smooth upscale far better (error under
+    /// [`NEARBY_GAIN`] of `refined`'s, criterion lower) once scanned and refined
+    /// itself. A strongly blurred upscale can read 8-15% off its pitch, beyond the
+    /// scan, while the spectrum still shows the true one (8.66 for 8.00 on a dev
+    /// sprite, whose redraw error was 2.5 times the true pitch's). Not for sharp
+    /// upscales: there a finer pitch redraws JPEG's ringing far better.
+    fn nearby_pitch(&self, redraw: &RedrawRows, refined: Redraw, ranked: &[Candidate]) -> Option<Redraw> {
+        if refined.model.kernel == Kernel::Nearest {
+            return None;
+        }
+        let mut best: Option<Redraw> = None;
+        for c in ranked {
+            let current = best.unwrap_or(refined);
+            let ratio = c.pitch / current.pitch;
+            if (ratio - 1.0).abs() <= PITCH_SCAN_REACH || ratio >= COARSER || ratio <= 1.0 / COARSER {
+                continue;
+            }
+            // Most redraw far worse even before the scan.
+            let r = redraw.fit(c.pitch, &[c.offset]);
+            if r.error >= NEARBY_GAIN * current.error {
+                continue;
+            }
+            let r = redraw.refine(redraw.scan(r, PITCH_SCAN_REACH));
+            if r.error < NEARBY_GAIN * current.error && redraw.criterion(&r) < redraw.criterion(&current) {
+                best = Some(r);
+            }
+        }
+        best
     }
 
     /// The rows to redraw grids of `finest` pitch or coarser on: binned to
@@ -1040,5 +1078,45 @@ impl Coherence {
         } else {
             0.0
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::degrade::{degrade, Preset};
+
+    fn sprite() -> ::image::RgbaImage {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/sprites/dngn__altars__beogh.png");
+        ::image::open(path).expect("shipped sprite").to_rgba8()
+    }
+
+    /// The grid the scan and refinement reach from a start at `pitch`.
+    fn refined_from(redraw: &RedrawRows, pitch: f32) -> Redraw {
+        let phases: Vec<f32> = (0..8).map(|i| pitch * i as f32 / 8.0).collect();
+        redraw.refine(redraw.scan(redraw.fit(pitch, &phases), PITCH_SCAN_REACH))
+    }
+
+    #[test]
+    fn a_large_upscale_read_a_tenth_off_takes_the_nearby_candidate_that_redraws_it() {
+        let d = degrade(&sprite(), Preset::Large, 5);
+        let s = d.scale;
+        let analysis = AxisAnalysis::new(&[Plane::premultiplied(&d.image)]);
+        let redraw = analysis.redraw_rows(s * 0.9);
+        let wrong = refined_from(&redraw, s * 0.9);
+        assert!(
+            (wrong.pitch / s - 1.0).abs() > 0.05,
+            "the scan alone reached {} for {s}",
+            wrong.pitch
+        );
+        let ranked = [analysis.fit_fixed(s * 1.4), analysis.fit_fixed(s)];
+        let found = analysis
+            .nearby_pitch(&redraw, wrong, &ranked)
+            .expect("the true pitch is nearby");
+        assert!((found.pitch / s - 1.0).abs() < 0.003, "scale {s}: {}", found.pitch);
+        // Nothing nearby redraws the true grid better.
+        let right = refined_from(&redraw, s);
+        let ranked = [analysis.fit_fixed(s * 0.9), analysis.fit_fixed(s * 1.1)];
+        assert!(analysis.nearby_pitch(&redraw, right, &ranked).is_none());
     }
 }
