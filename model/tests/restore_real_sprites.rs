@@ -160,7 +160,7 @@ fn axes_that_disagree_settle_on_the_pitch_that_redraws_better() {
 /// for smooth upscales only.
 #[test]
 fn a_pitch_a_tenth_off_is_moved_to_the_nearby_one_that_redraws_a_smooth_upscale() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/sprites/nearby");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/sprites/grid_search");
     for (name, preset) in [
         ("gui__spells__conjuration__searing_ray.png", Preset::Large),
         ("player__body__dragonarm_gold.png", Preset::Jpeg),
@@ -177,6 +177,30 @@ fn a_pitch_a_tenth_off_is_moved_to_the_nearby_one_that_redraws_a_smooth_upscale(
             );
         }
     }
+}
+
+/// A dev-split bilinear upscale of a maze of one-cell lines read at half its pitch
+/// (2.18 for 4.36): the half-pitch grid's cell centres lie on the true ones, so its
+/// double is redrawn only from phases half a (half-pitch) cell on, which the check
+/// of coarser pitches now tries. Restored exactly (7.8% exact before).
+#[test]
+fn a_bilinear_upscale_read_at_half_its_pitch_is_doubled() {
+    let name = "dngn__wall__cobalt_stone11.png";
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../assets/sprites/grid_search")
+        .join(name);
+    let clean = load_image(path).unwrap();
+    let d = degrade(&clean, Preset::Bilinear, eval_seed(name));
+    let restored = restore(&d.image, &RestoreOptions::default()).unwrap();
+    for p in restored.grid.pixel_size {
+        assert!(
+            (p / d.scale - 1.0).abs() < 0.01,
+            "{:?} for {}",
+            restored.grid.pixel_size,
+            d.scale
+        );
+    }
+    assert_same_sprite(&restored.image, &clean);
 }
 
 /// A JPEG of a small sprite over magenta keeps few colours once the key is removed

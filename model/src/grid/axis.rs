@@ -299,11 +299,15 @@ impl AxisAnalysis {
             return chosen;
         }
         // Pitches with the phases to start from: a multiple's lines are among the
-        // chosen grid's.
+        // chosen grid's lines or its cell centres (a bilinear upscale read at half its
+        // pitch puts the centres of its cells on the true centres, and the true lines
+        // on its own centres).
         let mut coarser: Vec<(f32, Vec<f32>)> = MULTIPLES
             .iter()
             .map(|&m| {
-                let phases = (0..m).map(|j| chosen.offset + j as f32 * chosen.pitch).collect();
+                let phases = (0..2 * m)
+                    .map(|j| chosen.offset + j as f32 * chosen.pitch / 2.0)
+                    .collect();
                 (chosen.pitch * m as f32, phases)
             })
             .collect();

@@ -26,8 +26,9 @@
 //!    unexplained too), the fraction wins. A candidate too weak on cell means alone
 //!    takes its confidence from the same redrawing against the half-cell-shifted
 //!    centres;
-//! 6. checks the pitch against coarser ones (its double and triple, and the
-//!    coarser candidates of step 3) by redrawing sampled rows from least-squares
+//! 6. checks the pitch against coarser ones (its double and triple, started from
+//!    its lines and its cell centres, and the coarser candidates of step 3) by
+//!    redrawing sampled rows from least-squares
 //!    cells under a resampling kernel and blur (see `redraw`): a coarser pitch
 //!    that redraws them nearly as well with fewer cells wins. This catches a
 //!    fraction of a smooth upscale's pitch that the statistics of steps 3 to 5
