@@ -50,6 +50,7 @@ impl AxisOperator {
             model,
             bin,
             (0..pixels / bin).map(|j| j * bin),
+            (0, pixels as i64 - 1),
         )
     }
 
@@ -64,6 +65,24 @@ impl AxisOperator {
         model: UpscaleModel,
         stride: usize,
     ) -> Self {
+        Self::strided_within(pixels, cells, pitch, offset, model, stride, (0, pixels as i64 - 1))
+    }
+
+    /// [`Self::strided`] for a window of a larger image whose pixels run from
+    /// `image.0` to `image.1` in the window's coordinates: the blur reads the pixels
+    /// beyond the window as the cells draw them, and repeats only the image's own
+    /// edge pixels. (Repeating the window's edge instead misdraws the pixels within
+    /// the blur's reach of it, and a model with less blur than the truth fitted a
+    /// window better.)
+    pub(crate) fn strided_within(
+        pixels: usize,
+        cells: usize,
+        pitch: f32,
+        offset: f32,
+        model: UpscaleModel,
+        stride: usize,
+        image: (i64, i64),
+    ) -> Self {
         let stride = stride.max(1);
         Self::build(
             pixels,
@@ -73,10 +92,14 @@ impl AxisOperator {
             model,
             1,
             (stride / 2..pixels).step_by(stride),
+            image,
         )
     }
 
-    /// The operator of the means of `bin` input pixels from each of `starts`.
+    /// The operator of the means of `bin` input pixels from each of `starts`, on an
+    /// image whose pixels run from `image.0` to `image.1` (the blur repeats its
+    /// edge pixels).
+    #[allow(clippy::too_many_arguments)]
     fn build(
         pixels: usize,
         cells: usize,
@@ -85,11 +108,9 @@ impl AxisOperator {
         model: UpscaleModel,
         bin: usize,
         starts: impl Iterator<Item = usize>,
+        image: (i64, i64),
     ) -> Self {
         let starts: Vec<usize> = starts.collect();
-        // Taps of the source pixels some bin reads, computed once each.
-        let mut taps: Vec<Option<[(i64, f32); 4]>> = vec![None; pixels];
-        let mut tap = |x: usize| *taps[x].get_or_insert_with(|| kernel_taps(x, pitch, offset, model.kernel));
         // One bin sees the source pixels `start - radius .. start + bin + radius`
         // through the blur and the bin's mean: `filter[k]` for `start - radius + k`.
         let blur = gaussian(model.blur * pitch);
@@ -100,7 +121,13 @@ impl AxisOperator {
                 filter[t + k] += g / bin as f32;
             }
         }
-        let source = |x: i64| x.clamp(0, pixels as i64 - 1) as usize;
+        let source = |x: i64| x.clamp(image.0, image.1);
+        // Taps of the source pixels some bin reads, computed once each.
+        let lowest = source(-radius);
+        let highest = source(pixels as i64 + filter.len() as i64);
+        let mut taps: Vec<Option<[(i64, f32); 4]>> = vec![None; (highest - lowest + 1).max(0) as usize];
+        let mut tap =
+            |x: i64| *taps[(x - lowest) as usize].get_or_insert_with(|| kernel_taps(x, pitch, offset, model.kernel));
         let bins = starts.len();
         // Cells one bin can see at most: tap cells never fall as x grows, so a
         // bin's lie between its first source pixel's first tap and its last
@@ -234,7 +261,7 @@ impl NormalBand {
 /// The taps `(cell, weight)` of input pixel `x` before the blur, in a fixed array
 /// (a bicubic kernel has four; zero weights are empty slots): operators are built
 /// for every candidate grid, and one allocation per pixel showed in profiles.
-fn kernel_taps(x: usize, pitch: f32, offset: f32, kernel: Kernel) -> [(i64, f32); 4] {
+fn kernel_taps(x: i64, pitch: f32, offset: f32, kernel: Kernel) -> [(i64, f32); 4] {
     // Cell coordinate of the pixel's centre.
     let u = (x as f32 + 0.5 - offset) / pitch;
     let mut taps = [(0i64, 0.0f32); 4];

@@ -336,8 +336,21 @@ pub fn fit_upscale_model(image: &RgbaImage, grid: &Grid) -> (UpscaleModel, f32) 
     let stride = fit_stride(grid);
     let crop = Premultiplied::window(image, x0, y0, cw, ch).subsampled(stride);
     let crop_grid = window_grid(grid, [x0, y0], [cw, ch]);
+    // The crop's pixels are drawn as parts of the whole image: the blur reads the
+    // pixels beyond a cut edge of the crop as drawn, not as copies of its edge.
+    let extent = [(x0, w), (y0, h)].map(|(start, len)| (-i64::from(start), i64::from(len - start) - 1));
     let error = |model: UpscaleModel| {
-        let [ax, ay] = operators(&crop_grid, model, (cw, ch), stride);
+        let [ax, ay] = [0, 1].map(|a| {
+            AxisOperator::strided_within(
+                [cw, ch][a] as usize,
+                crop_grid.cells[a] as usize,
+                crop_grid.pixel_size[a],
+                crop_grid.offset[a],
+                model,
+                stride,
+                extent[a],
+            )
+        });
         let solver = CellSolver::new(&ax, &ay, [&ax.normal_band(), &ay.normal_band()]);
         let (fit, clamped) = solve_clamped(&crop, &crop_grid, model, (cw, ch, stride), &solver);
         match clamped {
@@ -613,6 +626,31 @@ mod tests {
             .unwrap();
         // Without the correction the cells beside black and white are 19 off.
         assert!(off <= 3, "fitted colours off by {off}");
+    }
+
+    #[test]
+    fn the_blur_of_an_upscale_larger_than_the_model_crop_is_measured_exactly() {
+        // 40x30 cells at 3.3 px: the model is chosen on a 96 px crop that cuts the
+        // sprite. Repeating the crop's edge pixels under the blur misdrew the pixels
+        // within its reach of the cut, and 0.18 fitted better than the true 0.2.
+        let sprite = RgbaImage::from_fn(40, 30, |x, y| match (x * 7 + y * 3 + x * y) % 5 {
+            0 => Rgba([200, 40, 40, 255]),
+            1 => Rgba([20, 20, 90, 255]),
+            2 => Rgba([240, 220, 160, 255]),
+            3 => Rgba([60, 160, 70, 255]),
+            _ => Rgba([120, 120, 130, 255]),
+        });
+        let (scale, phase, blur) = (3.3, [1.1, 0.4], 0.2);
+        let input = gaussian_blur(&resample(&sprite, scale, phase, Kernel::Bicubic), blur * scale);
+        let grid = Grid {
+            pixel_size: [scale; 2],
+            offset: phase,
+            cells: [40, 30],
+            confidence: 1.0,
+        };
+        let (model, _) = fit_upscale_model(&input, &grid);
+        assert_eq!(model.kernel, Kernel::Bicubic);
+        assert!((model.blur - blur).abs() < 0.005, "{model:?}");
     }
 
     #[test]
