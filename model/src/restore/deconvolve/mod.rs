@@ -35,6 +35,10 @@ const MODEL_CROP: u32 = 96;
 /// 8-16x upscale, too few for its blur to stand out of the noise (dev split, large
 /// preset: 80.2% exact at 96 px, 83.2% at 12 cells, 83.5% at 16 for 8% more time).
 const MODEL_CELLS: f32 = 12.0;
+/// Largest side of that crop (input pixels): 192 px hold 12 cells up to 16x. (The
+/// 1034 px bench, a 27x upscale, still takes 53.6 -> 68 ms with it, and 67 ms with
+/// a 128 px cap: not yet understood.)
+const MODEL_CROP_MAX: u32 = 192;
 /// Blur candidates, in cells (standard deviation of the Gaussian after the kernel).
 const BLURS: [f32; 7] = [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3];
 /// The blur every kernel is first compared at; the winner then tries the others.
@@ -319,8 +323,8 @@ fn window_grid(grid: &Grid, origin: [u32; 2], size: [u32; 2]) -> Grid {
 }
 
 /// The upscaling model that redraws a crop of `image` best (a square window around
-/// the centre of its visible pixels, 96 input pixels or 12 cells a side, whichever
-/// is larger, within the image), and the RMS
+/// the centre of its visible pixels, 12 cells a side but at least 96 and at most
+/// 192 input pixels, within the image), and the RMS
 /// difference of that redraw per colour channel in 8-bit units: the input's noise
 /// when the model is right.
 pub fn fit_upscale_model(image: &RgbaImage, grid: &Grid) -> (UpscaleModel, f32) {
@@ -331,7 +335,8 @@ pub fn fit_upscale_model(image: &RgbaImage, grid: &Grid) -> (UpscaleModel, f32) 
             (lo, hi) = ([lo[0].min(x), lo[1].min(y)], [hi[0].max(x), hi[1].max(y)]);
         }
     }
-    let side = MODEL_CROP.max((MODEL_CELLS * grid.pixel_size[0].min(grid.pixel_size[1])).ceil() as u32);
+    let cells_side = (MODEL_CELLS * grid.pixel_size[0].min(grid.pixel_size[1])).ceil() as u32;
+    let side = cells_side.clamp(MODEL_CROP, MODEL_CROP_MAX);
     let window = |lo: u32, hi: u32, len: u32| {
         let size = side.min(len);
         let centre = if lo > hi { len / 2 } else { (lo + hi) / 2 };
