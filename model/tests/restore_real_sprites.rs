@@ -339,7 +339,9 @@ fn a_sprite_sheet_shares_one_grid() {
 }
 
 /// The README's first command restores `assets/demo/dragon_ai.png` (the dragon drawn at
-/// 13.3x with blur and noise, made with `spritedx degrade --preset large --seed 7`).
+/// 13.3x with blur and noise, made with `spritedx degrade --preset large --seed 7`):
+/// all but 3 of its 1102 pixels exact since the upscaling model is chosen on 12 cells
+/// drawn as part of the image (84.1% before, on a 96 px crop that misjudged the blur).
 #[test]
 fn the_shipped_demo_restores_to_its_original() {
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -349,5 +351,5 @@ fn the_shipped_demo_restores_to_its_original() {
     assert_eq!(restored.image.dimensions(), clean.dimensions());
     let acc = accuracy(&restored.image, &clean);
     eprintln!("demo accuracy {acc:?}");
-    assert!(acc.snapped >= 0.9 && acc.within8 >= 0.8, "{acc:?}");
+    assert!(acc.exact >= 0.99 && acc.within8 == 1.0 && acc.snapped == 1.0, "{acc:?}");
 }
