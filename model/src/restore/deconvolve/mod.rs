@@ -294,14 +294,28 @@ const WINDOW_MARGIN: f32 = 3.0;
 
 /// The operators of `grid` on the whole `width x height` image.
 fn operators(grid: &Grid, model: UpscaleModel, (width, height): (u32, u32), stride: usize) -> [AxisOperator; 2] {
+    let whole = [width, height].map(|len| (0, i64::from(len) - 1));
+    operators_within(grid, model, (width, height), stride, whole)
+}
+
+/// The operators of `grid` on a `width x height` window of an image whose pixels
+/// run from `image[axis].0` to `image[axis].1` in the window's coordinates.
+fn operators_within(
+    grid: &Grid,
+    model: UpscaleModel,
+    (width, height): (u32, u32),
+    stride: usize,
+    image: [(i64, i64); 2],
+) -> [AxisOperator; 2] {
     let axis = |a: usize, len: u32| {
-        AxisOperator::strided(
+        AxisOperator::strided_within(
             len as usize,
             grid.cells[a] as usize,
             grid.pixel_size[a],
             grid.offset[a],
             model,
             stride,
+            image[a],
         )
     };
     [axis(0, width), axis(1, height)]
@@ -351,17 +365,7 @@ pub fn fit_upscale_model(image: &RgbaImage, grid: &Grid) -> (UpscaleModel, f32) 
     // pixels beyond a cut edge of the crop as drawn, not as copies of its edge.
     let extent = [(x0, w), (y0, h)].map(|(start, len)| (-i64::from(start), i64::from(len - start) - 1));
     let error = |model: UpscaleModel| {
-        let [ax, ay] = [0, 1].map(|a| {
-            AxisOperator::strided_within(
-                [cw, ch][a] as usize,
-                crop_grid.cells[a] as usize,
-                crop_grid.pixel_size[a],
-                crop_grid.offset[a],
-                model,
-                stride,
-                extent[a],
-            )
-        });
+        let [ax, ay] = operators_within(&crop_grid, model, (cw, ch), stride, extent);
         let solver = CellSolver::new(&ax, &ay, [&ax.normal_band(), &ay.normal_band()]);
         let (fit, clamped) = solve_clamped(&crop, &crop_grid, model, (cw, ch, stride), &solver);
         match clamped {
