@@ -2,7 +2,7 @@
 
 mod common;
 
-use spritedx_model::degrade::{degrade, Preset};
+use spritedx_model::degrade::{degrade, Degraded, Preset};
 use spritedx_model::metrics::{accuracy, grid_found};
 use spritedx_model::prelude::*;
 
@@ -123,32 +123,40 @@ fn eval_seed(name: &str) -> u64 {
     })
 }
 
+/// The clean sprite `assets/sprites/<dir>/<name>` and its degradation by `preset` as
+/// `spritedx eval restore --seed 0` makes it.
+fn eval_case(dir: &str, name: &str, preset: Preset) -> (image::RgbaImage, Degraded) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../assets/sprites")
+        .join(dir)
+        .join(name);
+    let clean = load_image(path).unwrap();
+    let degraded = degrade(&clean, preset, eval_seed(name));
+    (clean, degraded)
+}
+
+/// Both axes of `pixel_size` within 1% of the true `scale`.
+fn assert_true_pitch(name: &str, pixel_size: [f32; 2], scale: f32) {
+    for p in pixel_size {
+        assert!((p / scale - 1.0).abs() < 0.01, "{name}: {pixel_size:?} for {scale}");
+    }
+}
+
 /// Two dev-split cases where one axis read the true pitch and the other a wrong one
 /// (7.26 for 3.70; 2.35 for 2.12): the axis whose redraw improves by taking the
 /// other's pitch takes it.
 #[test]
 fn axes_that_disagree_settle_on_the_pitch_that_redraws_better() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/sprites/axes");
     for (name, preset) in [
         ("dngn__doors__gate_closed_right.png", Preset::Bicubic),
         ("gui__skills__air_magic.png", Preset::Bilinear),
     ] {
-        let clean = load_image(dir.join(name)).unwrap();
-        let d = degrade(&clean, preset, eval_seed(name));
+        let (_, d) = eval_case("axes", name, preset);
         let grid = detect_grid(&d.image, &GridHints::default()).unwrap();
-        for p in grid.pixel_size {
-            assert!(
-                (p / d.scale - 1.0).abs() < 0.01,
-                "{name}: {:?} for {}",
-                grid.pixel_size,
-                d.scale
-            );
-        }
+        assert_true_pitch(name, grid.pixel_size, d.scale);
     }
     // The bilinear one restores exactly (94.8% before).
-    let name = "gui__skills__air_magic.png";
-    let clean = load_image(dir.join(name)).unwrap();
-    let d = degrade(&clean, Preset::Bilinear, eval_seed(name));
+    let (clean, d) = eval_case("axes", "gui__skills__air_magic.png", Preset::Bilinear);
     let restored = restore(&d.image, &RestoreOptions::default()).unwrap();
     assert_same_sprite(&restored.image, &clean);
 }
@@ -160,22 +168,13 @@ fn axes_that_disagree_settle_on_the_pitch_that_redraws_better() {
 /// for smooth upscales only.
 #[test]
 fn a_pitch_a_tenth_off_is_moved_to_the_nearby_one_that_redraws_a_smooth_upscale() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/sprites/grid_search");
     for (name, preset) in [
         ("gui__spells__conjuration__searing_ray.png", Preset::Large),
         ("player__body__dragonarm_gold.png", Preset::Jpeg),
     ] {
-        let clean = load_image(dir.join(name)).unwrap();
-        let d = degrade(&clean, preset, eval_seed(name));
+        let (_, d) = eval_case("grid_search", name, preset);
         let restored = restore(&d.image, &RestoreOptions::default()).unwrap();
-        for p in restored.grid.pixel_size {
-            assert!(
-                (p / d.scale - 1.0).abs() < 0.01,
-                "{name}: {:?} for {}",
-                restored.grid.pixel_size,
-                d.scale
-            );
-        }
+        assert_true_pitch(name, restored.grid.pixel_size, d.scale);
     }
 }
 
@@ -186,20 +185,9 @@ fn a_pitch_a_tenth_off_is_moved_to_the_nearby_one_that_redraws_a_smooth_upscale(
 #[test]
 fn a_bilinear_upscale_read_at_half_its_pitch_is_doubled() {
     let name = "dngn__wall__cobalt_stone11.png";
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../assets/sprites/grid_search")
-        .join(name);
-    let clean = load_image(path).unwrap();
-    let d = degrade(&clean, Preset::Bilinear, eval_seed(name));
+    let (clean, d) = eval_case("grid_search", name, Preset::Bilinear);
     let restored = restore(&d.image, &RestoreOptions::default()).unwrap();
-    for p in restored.grid.pixel_size {
-        assert!(
-            (p / d.scale - 1.0).abs() < 0.01,
-            "{:?} for {}",
-            restored.grid.pixel_size,
-            d.scale
-        );
-    }
+    assert_true_pitch(name, restored.grid.pixel_size, d.scale);
     assert_same_sprite(&restored.image, &clean);
 }
 

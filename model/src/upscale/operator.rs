@@ -305,36 +305,38 @@ mod tests {
             .collect()
     }
 
+    /// For every kernel, unblurred and blurred by 0.3 cell: the drawing of test cells
+    /// by the operator of every one of 200 pixels and by `other` on the same axis.
+    fn drawings(other: impl Fn(UpscaleModel) -> AxisOperator) -> Vec<(UpscaleModel, Vec<f32>, Vec<f32>)> {
+        let cells: Vec<f32> = (0..40).map(|i| ((i * 37) % 11) as f32).collect();
+        [Kernel::Nearest, Kernel::Bilinear, Kernel::Bicubic]
+            .into_iter()
+            .flat_map(|kernel| [0.0, 0.3].map(|blur| UpscaleModel { kernel, blur }))
+            .map(|model| {
+                let full = apply(&AxisOperator::new(200, 40, 5.3, -7.1, model), &cells);
+                (model, full, apply(&other(model), &cells))
+            })
+            .collect()
+    }
+
     #[test]
     fn a_strided_operator_draws_every_stride_th_pixel() {
-        let cells: Vec<f32> = (0..40).map(|i| ((i * 37) % 11) as f32).collect();
-        for kernel in [Kernel::Nearest, Kernel::Bilinear, Kernel::Bicubic] {
-            for blur in [0.0, 0.3] {
-                let model = UpscaleModel { kernel, blur };
-                let full = apply(&AxisOperator::new(200, 40, 5.3, -7.1, model), &cells);
-                let strided = apply(&AxisOperator::strided(200, 40, 5.3, -7.1, model, 3), &cells);
-                assert_eq!(strided.len(), 67);
-                for (j, &s) in strided.iter().enumerate() {
-                    let at = full[1 + 3 * j];
-                    assert!((s - at).abs() < 1e-4, "{kernel:?} {blur}: pixel {j}: {s} vs {at}");
-                }
+        for (model, full, strided) in drawings(|model| AxisOperator::strided(200, 40, 5.3, -7.1, model, 3)) {
+            assert_eq!(strided.len(), 67);
+            for (j, &s) in strided.iter().enumerate() {
+                let at = full[1 + 3 * j];
+                assert!((s - at).abs() < 1e-4, "{model:?}: pixel {j}: {s} vs {at}");
             }
         }
     }
 
     #[test]
     fn a_binned_operator_draws_the_means_of_its_bins() {
-        let cells: Vec<f32> = (0..40).map(|i| ((i * 37) % 11) as f32).collect();
-        for kernel in [Kernel::Nearest, Kernel::Bilinear, Kernel::Bicubic] {
-            for blur in [0.0, 0.3] {
-                let model = UpscaleModel { kernel, blur };
-                let full = apply(&AxisOperator::new(200, 40, 5.3, -7.1, model), &cells);
-                let binned = apply(&AxisOperator::binned(200, 40, 5.3, -7.1, model, 3), &cells);
-                assert_eq!(binned.len(), 66);
-                for (j, &b) in binned.iter().enumerate() {
-                    let mean = full[j * 3..j * 3 + 3].iter().sum::<f32>() / 3.0;
-                    assert!((b - mean).abs() < 1e-3, "{kernel:?} {blur}: bin {j}: {b} vs {mean}");
-                }
+        for (model, full, binned) in drawings(|model| AxisOperator::binned(200, 40, 5.3, -7.1, model, 3)) {
+            assert_eq!(binned.len(), 66);
+            for (j, &b) in binned.iter().enumerate() {
+                let mean = full[j * 3..j * 3 + 3].iter().sum::<f32>() / 3.0;
+                assert!((b - mean).abs() < 1e-3, "{model:?}: bin {j}: {b} vs {mean}");
             }
         }
     }

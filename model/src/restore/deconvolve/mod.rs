@@ -573,11 +573,17 @@ mod tests {
         blur: 0.0,
     };
 
+    /// The true grid of [`sprite`] upscaled at `scale` from `phase`.
     fn grid(scale: f32, phase: [f32; 2]) -> Grid {
+        grid_of(scale, phase, [12, 10])
+    }
+
+    /// The true grid of a sprite of `cells` upscaled at `scale` from `phase`.
+    fn grid_of(scale: f32, phase: [f32; 2], cells: [u32; 2]) -> Grid {
         Grid {
             pixel_size: [scale; 2],
             offset: phase,
-            cells: [12, 10],
+            cells,
             confidence: 1.0,
         }
     }
@@ -657,13 +663,7 @@ mod tests {
         });
         let (scale, phase, blur) = (3.3, [1.1, 0.4], 0.2);
         let input = gaussian_blur(&resample(&sprite, scale, phase, Kernel::Bicubic), blur * scale);
-        let grid = Grid {
-            pixel_size: [scale; 2],
-            offset: phase,
-            cells: [40, 30],
-            confidence: 1.0,
-        };
-        let (model, _) = fit_upscale_model(&input, &grid);
+        let (model, _) = fit_upscale_model(&input, &grid_of(scale, phase, [40, 30]));
         assert_eq!(model.kernel, Kernel::Bicubic);
         assert!((model.blur - blur).abs() < 0.005, "{model:?}");
     }
@@ -683,12 +683,7 @@ mod tests {
                 let mut input = gaussian_blur(&input, 0.2 * scale);
                 let mut rng = rand::rngs::SmallRng::seed_from_u64(seed);
                 crate::degrade::add_noise(&mut input, 3.0, &mut rng);
-                let grid = Grid {
-                    pixel_size: [scale; 2],
-                    offset: [1.1, 0.4],
-                    cells: [32, 32],
-                    confidence: 1.0,
-                };
+                let grid = grid_of(scale, [1.1, 0.4], [32, 32]);
                 (fit_upscale_model(&input, &grid).0.blur - 0.2).abs()
             })
             .sum::<f32>()
