@@ -4,7 +4,9 @@
 //! detection -> cells ([`sample_cells`]: robust colour from each cell's interior,
 //! alpha from coverage; on a smooth upscale, [`refine_smooth_cells`] fits the colours
 //! by least squares) -> [`crate::palette`] (automatic size, or a given palette /
-//! colour limit) -> snap -> output plus a [`RestoreReport`].
+//! colour limit; on a smooth upscale the colours are refitted whole and
+//! [`refine_blur`] remeasures the blur on them) -> snap -> output plus a
+//! [`RestoreReport`].
 
 mod cells;
 mod censored;
@@ -24,7 +26,7 @@ use crate::image::io::ImageLimits;
 use crate::palette::{extract_palette, ClusterOptions, Palette, PaletteOptions};
 
 pub use cells::{interior_ranges, noise_level, sample_cells, CellSample, CellSamples};
-pub use deconvolve::{fit_upscale_model, refine_smooth_cells, SmoothFit, UpscaleModel};
+pub use deconvolve::{fit_upscale_model, refine_blur, refine_smooth_cells, SmoothFit, UpscaleModel};
 pub use key::{apply_key_color, KeyColor};
 
 /// Which restorer runs.
@@ -229,7 +231,8 @@ impl Restored {
 /// The classical palette of `cells` (sampled on `grid` from `image`): on a smooth
 /// upscale the cell colours are first refined by least squares
 /// ([`refine_smooth_cells`]) and the palette comes from the fitted colours
-/// ([`SmoothFit::palette`], refitted over whole colours); on a sharp one, from the
+/// ([`SmoothFit::palette`], refitted over whole colours, the blur then remeasured
+/// on them by [`refine_blur`]); on a sharp one, from the
 /// interior medians ([`cell_palette`]). A fixed palette is returned as given.
 pub(crate) fn classical_palette(
     image: &RgbaImage,
@@ -253,6 +256,12 @@ pub(crate) fn classical_palette(
     }
     if let (Some(fit), None) = (&mut smooth, &options.palette.fixed) {
         palette = fit.refit_palette(&mut cells.samples, &palette);
+        // Regrouping at a new blur would not keep a colour limit.
+        if automatic {
+            if let Some(regrouped) = refine_blur(image, grid, &mut cells.samples, fit, &palette) {
+                palette = regrouped;
+            }
+        }
     }
     palette
 }

@@ -9,6 +9,7 @@ pub(crate) const RIDGE: f64 = 1e-4;
 
 /// One axis of a model: the weight of every cell in every input pixel. Pixel `x`
 /// sees the cells `first[x] .. first[x] + span` with `weights[x * span ..]`.
+#[derive(Clone)]
 pub(crate) struct AxisOperator {
     first: Vec<usize>,
     weights: Vec<f32>,
@@ -239,6 +240,7 @@ impl AxisOperator {
 }
 
 /// One axis's normal matrix `AᵀA` (upper band, `span` wide).
+#[derive(Clone)]
 pub(crate) struct NormalBand {
     /// `band[i * span + k] = (AᵀA)[i][i + k]`.
     pub band: Vec<f64>,

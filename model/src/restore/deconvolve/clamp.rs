@@ -28,6 +28,7 @@ pub(super) const CLAMP_RELAXATION: f64 = 2.0;
 
 /// The kernel-only upscale of a grid and the blur after it, to redraw what the
 /// clamp changed.
+#[derive(Clone)]
 pub(super) struct ClampBeforeBlur {
     /// The kernel along x and y (no blur) at the pixels the fit reads.
     kernel: [AxisOperator; 2],

@@ -64,13 +64,7 @@ impl SmoothFit {
         if k == 0 {
             return palette.clone();
         }
-        let snapper = palette.snapper();
-        // Colour index of each cell that takes part, `[cells_y * cells_x]`.
-        let mut member: Vec<Option<usize>> = samples
-            .iter()
-            .zip(&self.fit.fitted)
-            .map(|(s, f)| (s.opaque && f[3] >= OPAQUE_FIT).then(|| snapper.nearest_index(srgb8_to_oklab(s.color))))
-            .collect();
+        let mut member = self.members(samples, palette);
         // Colours some cell takes: the fit gives the others a meaningless value.
         let in_use = |member: &[Option<usize>]| {
             let mut used = vec![false; k];
@@ -110,6 +104,42 @@ impl SmoothFit {
             }
         }
         Palette::new(colours)
+    }
+
+    /// The palette colour of each cell that takes part in a refit (fitted as opaque):
+    /// the nearest to its colour in `samples`, `[cells_y * cells_x]`.
+    pub(super) fn members(&self, samples: &[CellSample], palette: &Palette) -> Vec<Option<usize>> {
+        let snapper = palette.snapper();
+        samples
+            .iter()
+            .zip(&self.fit.fitted)
+            .map(|(s, f)| (s.opaque && f[3] >= OPAQUE_FIT).then(|| snapper.nearest_index(srgb8_to_oklab(s.color))))
+            .collect()
+    }
+
+    /// Mean squared difference per colour channel between the fully opaque input
+    /// pixels and their redraw when the cells of each colour of `palette` (as
+    /// `samples` assigns them, see [`Self::members`]) share the value that redraws
+    /// the input best. With a few shared colours instead of one free colour per
+    /// cell, the redraw cannot follow a misjudged blur, so this measures the blur
+    /// far more sharply than the free fit does. `None` when the colours cannot be
+    /// solved for or no pixel is opaque.
+    pub(super) fn palette_redraw_error(&mut self, samples: &[CellSample], palette: &Palette) -> Option<f64> {
+        let member = self.members(samples, palette);
+        let mut fitted = self.fit_colours(&member, palette.len())?;
+        // The clamp before a bicubic blur, redrawn from the colours.
+        if self.redraw_clamp(&member, &fitted.values) {
+            fitted = self.fit_colours(&member, palette.len())?;
+        }
+        let drawn = self.draw(&member, &fitted.values);
+        let (mut sum, mut count) = (0.0, 0usize);
+        for (p, d) in self.input.pixels.iter().zip(&drawn) {
+            if p[3] >= 254.5 {
+                sum += (0..3).map(|c| (f64::from(p[c]) - d[c]).powi(2)).sum::<f64>();
+                count += 1;
+            }
+        }
+        (count > 0).then(|| sum / (3 * count) as f64)
     }
 
     /// The colour values that redraw the input best when the cells of each colour
