@@ -191,6 +191,20 @@ fn a_bilinear_upscale_read_at_half_its_pitch_is_doubled() {
     assert_same_sprite(&restored.image, &clean);
 }
 
+/// A dev-split icon whose smooth upscales the coherence statistics read at a pitch
+/// that is no multiple of the true one (12.2 for 8.1 at large scale, 4.3 for 3.2
+/// bilinear): the true pitch, among the ranked candidates, redraws the input 18 to
+/// 32 times better, and the finer-pitch check takes it.
+#[test]
+fn a_smooth_upscale_read_at_a_non_multiple_of_its_pitch_takes_the_finer_one_that_redraws_it() {
+    let name = "gui__skills__gods__beogh.png";
+    for preset in [Preset::Large, Preset::Bilinear] {
+        let (_, d) = eval_case("grid_search", name, preset);
+        let restored = restore(&d.image, &RestoreOptions::default()).unwrap();
+        assert_true_pitch(name, restored.grid.pixel_size, d.scale);
+    }
+}
+
 /// A JPEG of a small sprite over magenta keeps few colours once the key is removed
 /// (and a tiny image has few colours anyway): it must not pass for clean art and come
 /// back unchanged, as it did before the key's noisy background counted against it.
