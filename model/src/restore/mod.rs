@@ -258,7 +258,7 @@ pub(crate) fn classical_palette(
         palette = fit.refit_palette(&mut cells.samples, &palette);
         // Regrouping at a new blur would not keep a colour limit.
         if automatic {
-            if let Some(regrouped) = refine_blur(image, grid, &mut cells.samples, fit, &palette) {
+            if let Some(regrouped) = refine_blur(grid, &mut cells.samples, fit, &palette) {
                 palette = regrouped;
             }
         }

@@ -10,10 +10,10 @@
 //! separable: `cells = (A_yᵀA_y)⁻¹ A_yᵀ · input · A_x (A_xᵀA_x)⁻¹`.
 //!
 //! The kernel and the blur are not known: each candidate [`UpscaleModel`] is fitted
-//! on a crop of the input and the one that redraws it best is used; once the
-//! palette is known, [`refine_blur`] measures the blur again on the whole input. When that is a
-//! sharp nearest-neighbour upscale the medians stay: they resist JPEG ringing, which
-//! a least-squares fit follows. A bicubic upscale clamped to 0..255 before its blur
+//! on a crop of the input and the one that redraws it best is used (once the
+//! palette is known, [`refine_blur`] measures the blur again on the whole input).
+//! When that is a sharp nearest-neighbour upscale the medians stay: they resist
+//! JPEG ringing, which a least-squares fit follows. A bicubic upscale clamped to 0..255 before its blur
 //! is not linear in the cells; [`clamp`] takes what the clamp changed out of the
 //! input, round by round, both when the model is chosen and in the final fit.
 
@@ -62,6 +62,8 @@ const RARE_CELLS: usize = 3;
 const PIXELS_PER_CELL: f32 = 4.0;
 /// How far on each side of the measured blur [`refine_blur`] first tries (cells).
 const BLUR_STEP: f32 = 0.02;
+/// Least premultiplied alpha (0..255) of a pixel counted as fully opaque.
+const FULLY_OPAQUE: f32 = 254.5;
 /// Most rounds of grid polish, each followed by a refit (see [`polish`]).
 const POLISH_ROUNDS: usize = 2;
 /// Rounds of the clipped-noise refit (see [`super::censored`]); each moves a
@@ -523,25 +525,13 @@ pub fn refine_smooth_cells(image: &RgbaImage, grid: &mut Grid, samples: &mut Cel
 /// it: their redraw error is measured 0.02 cell to each side and at the vertex of
 /// the parabola through the three. Returns the regrouped and refitted palette, or
 /// `None` when the blur stays (or `palette` is empty).
-pub fn refine_blur(
-    image: &RgbaImage,
-    grid: &Grid,
-    samples: &mut [CellSample],
-    fit: &mut SmoothFit,
-    palette: &Palette,
-) -> Option<Palette> {
+pub fn refine_blur(grid: &Grid, samples: &mut [CellSample], fit: &mut SmoothFit, palette: &Palette) -> Option<Palette> {
     if palette.is_empty() {
         return None;
     }
     let refit_at = |blur: f32| {
         let model = UpscaleModel { blur, ..fit.model };
-        let mut at = SmoothFit::on_grid(
-            fit.input.clone(),
-            (image.dimensions(), fit.stride),
-            grid,
-            model,
-            fit.noise,
-        );
+        let mut at = SmoothFit::on_grid(fit.input.clone(), (fit.size, fit.stride), grid, model, fit.noise);
         let error = at.palette_redraw_error(samples, palette).unwrap_or(f64::INFINITY);
         (Some(at), error)
     };
@@ -811,7 +801,7 @@ mod tests {
         let mut fit = refine_smooth_cells(&input, &mut grid, &mut samples).expect("a smooth upscale");
         let palette = fit.palette(&samples.samples);
         let palette = fit.refit_palette(&mut samples.samples, &palette);
-        let palette = refine_blur(&input, &grid, &mut samples.samples, &mut fit, &palette).unwrap_or(palette);
+        let palette = refine_blur(&grid, &mut samples.samples, &mut fit, &palette).unwrap_or(palette);
         assert!((fit.model.blur - blur).abs() < 0.003, "{:?}", fit.model);
         let snapper = palette.snapper();
         let exact = samples

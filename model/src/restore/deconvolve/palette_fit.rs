@@ -1,7 +1,7 @@
 //! Palette colours fitted to the whole input: grouping the fitted cells, the joint
 //! least-squares refit, and its correction for clipped noise.
 
-use super::{SmoothFit, CLIPPED_ROUNDS, OPAQUE_FIT, RARE_CELLS, SAME_COLOUR_SIGMAS};
+use super::{SmoothFit, CLIPPED_ROUNDS, FULLY_OPAQUE, OPAQUE_FIT, RARE_CELLS, SAME_COLOUR_SIGMAS};
 use crate::image::color::srgb8_to_oklab;
 use crate::palette::{absorb_small_groups, agglomerate, Palette};
 use crate::restore::censored::expected_beyond_clip;
@@ -108,7 +108,7 @@ impl SmoothFit {
 
     /// The palette colour of each cell that takes part in a refit (fitted as opaque):
     /// the nearest to its colour in `samples`, `[cells_y * cells_x]`.
-    pub(super) fn members(&self, samples: &[CellSample], palette: &Palette) -> Vec<Option<usize>> {
+    fn members(&self, samples: &[CellSample], palette: &Palette) -> Vec<Option<usize>> {
         let snapper = palette.snapper();
         samples
             .iter()
@@ -120,21 +120,21 @@ impl SmoothFit {
     /// Mean squared difference per colour channel between the fully opaque input
     /// pixels and their redraw when the cells of each colour of `palette` (as
     /// `samples` assigns them, see [`Self::members`]) share the value that redraws
-    /// the input best. With a few shared colours instead of one free colour per
-    /// cell, the redraw cannot follow a misjudged blur, so this measures the blur
-    /// far more sharply than the free fit does. `None` when the colours cannot be
-    /// solved for or no pixel is opaque.
+    /// the input best, the clamp before a bicubic blur first redrawn from those
+    /// colours (the fit keeps it). With a few shared colours instead of one free
+    /// colour per cell, the redraw cannot follow a misjudged blur, so this measures
+    /// the blur far more sharply than the free fit does. `None` when the colours
+    /// cannot be solved for or no pixel is opaque.
     pub(super) fn palette_redraw_error(&mut self, samples: &[CellSample], palette: &Palette) -> Option<f64> {
         let member = self.members(samples, palette);
         let mut fitted = self.fit_colours(&member, palette.len())?;
-        // The clamp before a bicubic blur, redrawn from the colours.
         if self.redraw_clamp(&member, &fitted.values) {
             fitted = self.fit_colours(&member, palette.len())?;
         }
         let drawn = self.draw(&member, &fitted.values);
         let (mut sum, mut count) = (0.0, 0usize);
         for (p, d) in self.input.pixels.iter().zip(&drawn) {
-            if p[3] >= 254.5 {
+            if p[3] >= FULLY_OPAQUE {
                 sum += (0..3).map(|c| (f64::from(p[c]) - d[c]).powi(2)).sum::<f64>();
                 count += 1;
             }
@@ -318,7 +318,7 @@ impl SmoothFit {
             if alpha < MIN_CLIPPED_ALPHA {
                 continue;
             }
-            let opaque = alpha >= 254.5;
+            let opaque = alpha >= f64::from(FULLY_OPAQUE);
             // The noise is added to straight colour and clipped there: compare in
             // straight colour (premultiplied x 255 / alpha; whole levels).
             let to_straight = 255.0 / alpha;
@@ -347,7 +347,7 @@ impl SmoothFit {
     fn in_range_noise(&self, drawn: &[[f64; 3]]) -> f64 {
         let (mut sum, mut count) = (0.0, 0usize);
         for (p, mean) in self.input.pixels.iter().zip(drawn) {
-            if p[3] < 254.5 {
+            if p[3] < FULLY_OPAQUE {
                 continue;
             }
             for c in 0..3 {

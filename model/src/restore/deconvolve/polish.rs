@@ -17,7 +17,7 @@
 //! polished grid only where the fit of every pixel and channel redraws the input
 //! better on it.
 
-use super::Premultiplied;
+use super::{Premultiplied, FULLY_OPAQUE};
 use crate::grid::{parabola_minimum, Grid};
 use crate::upscale::{AxisOperator, UpscaleModel};
 
@@ -32,8 +32,6 @@ const MAX_MOVE: f32 = 0.15;
 /// Most rows (or columns) the polish redraws per axis, spread over those with
 /// opaque pixels.
 const POLISH_ROWS: usize = 32;
-/// Alpha (0..255) from which a pixel counts as fully opaque.
-const OPAQUE: f32 = 254.5;
 /// Most line searches along each parameter per step.
 const ROUNDS: usize = 2;
 
@@ -136,7 +134,7 @@ fn row_error(rows: &Premultiplied, op: &AxisOperator) -> f64 {
     let mut band = vec![0.0f64; n * span];
     let mut total = 0.0;
     for row in rows.pixels.chunks_exact(rows.width) {
-        let opaque = row.iter().filter(|p| p[3] >= OPAQUE).count();
+        let opaque = row.iter().filter(|p| p[3] >= FULLY_OPAQUE).count();
         if opaque == 0 {
             continue;
         }
@@ -147,7 +145,7 @@ fn row_error(rows: &Premultiplied, op: &AxisOperator) -> f64 {
         }
         let mut squares = 0.0;
         for (x, p) in row.iter().enumerate() {
-            if p[3] < OPAQUE {
+            if p[3] < FULLY_OPAQUE {
                 continue;
             }
             let (f, w) = op.row(x);
@@ -193,7 +191,7 @@ impl Premultiplied {
         let rows: Vec<&[[f32; 4]]> = self
             .pixels
             .chunks_exact(self.width)
-            .filter(|row| row.iter().any(|p| p[3] >= OPAQUE))
+            .filter(|row| row.iter().any(|p| p[3] >= FULLY_OPAQUE))
             .collect();
         let step = rows.len().div_ceil(most).max(1);
         let kept: Vec<&[[f32; 4]]> = rows.into_iter().step_by(step).collect();
