@@ -343,8 +343,8 @@ impl AxisAnalysis {
         let nearby = self.nearby_pitch(&redraw, refined, ranked);
         let from_own = best.1 == own && nearby.is_none();
         let refined = nearby.unwrap_or(refined);
-        if let Some((rows, finer)) = self.finer_pitch(refined, ranked) {
-            return self.redrawn_candidate(&rows, &finer);
+        if let Some(finer) = self.finer_pitch(refined, ranked) {
+            return finer;
         }
         if from_own {
             return Candidate {
@@ -392,7 +392,7 @@ impl AxisAnalysis {
     /// not a whole fraction of it, whose grid, once scanned and refined, leaves
     /// [`FINER_ERROR_RATIO`] times less redraw error than `chosen`'s (both redrawn
     /// on rows binned for the finer pitch), with a lower penalised criterion and a
-    /// confident grid; with the rows it was judged on. The coherence statistics can
+    /// confident grid, as the candidate it makes. The coherence statistics can
     /// prefer a pitch that is not a multiple of a smooth upscale's at all where its
     /// cells carry little contrast (a textured floor at 10.9 px read 24.5; an icon
     /// at 8.1 read 12.2), and such a grid redraws the input 13-32 times worse than
@@ -400,7 +400,7 @@ impl AxisAnalysis {
     /// only 3-5 times better on the dev split's correct grids; whole fractions are
     /// left to the rules on fractions, and sharp upscales to the coarser checks
     /// (a finer pitch redraws JPEG's ringing far better).
-    fn finer_pitch(&self, chosen: Redraw, ranked: &[Candidate]) -> Option<(RedrawRows, Redraw)> {
+    fn finer_pitch(&self, chosen: Redraw, ranked: &[Candidate]) -> Option<Candidate> {
         if chosen.model.kernel == Kernel::Nearest {
             return None;
         }
@@ -408,7 +408,7 @@ impl AxisAnalysis {
             let multiple = chosen.pitch / pitch;
             (multiple - multiple.round()).abs() < WHOLE_MULTIPLE * multiple
         };
-        let mut best: Option<(RedrawRows, Redraw)> = None;
+        let mut best: Option<Candidate> = None;
         for c in ranked
             .iter()
             .filter(|c| c.pitch * COARSER <= chosen.pitch && !whole_fraction(c.pitch))
@@ -424,13 +424,16 @@ impl AxisAnalysis {
                 continue;
             }
             let r = rows.refine(rows.scan(rows.polish(start), PITCH_SCAN_REACH));
-            if !whole_fraction(r.pitch)
-                && r.error * FINER_ERROR_RATIO <= current.error
-                && rows.criterion(&r) < rows.criterion(&current)
-                && self.redrawn_candidate(&rows, &r).confidence() >= MIN_CONFIDENCE
-                && best.as_ref().is_none_or(|b| r.pitch > b.1.pitch)
+            if whole_fraction(r.pitch)
+                || r.error * FINER_ERROR_RATIO > current.error
+                || rows.criterion(&r) >= rows.criterion(&current)
+                || best.as_ref().is_some_and(|b| r.pitch <= b.pitch)
             {
-                best = Some((rows, r));
+                continue;
+            }
+            let candidate = self.redrawn_candidate(&rows, &r);
+            if candidate.confidence() >= MIN_CONFIDENCE {
+                best = Some(candidate);
             }
         }
         best

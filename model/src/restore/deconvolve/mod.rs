@@ -13,13 +13,16 @@
 //! on a crop of the input and the one that redraws it best is used (once the
 //! palette is known, [`refine_blur`] measures the blur again on the whole input).
 //! When that is a sharp nearest-neighbour upscale the medians stay: they resist
-//! JPEG ringing, which a least-squares fit follows. A bicubic upscale clamped to 0..255 before its blur
-//! is not linear in the cells; [`clamp`] takes what the clamp changed out of the
-//! input, round by round, both when the model is chosen and in the final fit.
+//! JPEG ringing, which a least-squares fit follows. A bicubic upscale clamped to
+//! 0..255 before its blur is not linear in the cells; [`clamp`] takes what the
+//! clamp changed out of the input, round by round, both when the model is chosen
+//! and in the final fit.
 
 mod clamp;
 mod palette_fit;
 mod polish;
+
+use std::sync::Arc;
 
 use ::image::RgbaImage;
 
@@ -71,7 +74,6 @@ const POLISH_ROUNDS: usize = 2;
 const CLIPPED_ROUNDS: usize = 2;
 
 /// Premultiplied input pixels (colour x alpha / 255, alpha; 0..255), `[height][width]`.
-#[derive(Clone)]
 struct Premultiplied {
     pixels: Vec<[f32; 4]>,
     width: usize,
@@ -458,7 +460,9 @@ pub struct SmoothFit {
     cells: [usize; 2],
     fit: CellFit,
     normals: [NormalBand; 2],
-    input: Premultiplied,
+    /// The input as the fit reads it, shared by the fits tried on other grids and
+    /// blurs.
+    input: Arc<Premultiplied>,
     /// The whole input's size (the fit reads it at `stride`).
     size: (u32, u32),
     /// Every `stride`-th input pixel is read, per axis.
@@ -484,7 +488,7 @@ pub fn refine_smooth_cells(image: &RgbaImage, grid: &mut Grid, samples: &mut Cel
     }
     // Enough pixels per cell for the fit, not all of a large upscale's.
     let stride = fit_stride(grid);
-    let input = Premultiplied::every(image, stride);
+    let input = Arc::new(Premultiplied::every(image, stride));
     let mut fit = SmoothFit::on_grid(input, (image.dimensions(), stride), grid, model, noise);
     let mut best = fit.redraw_error();
     let detected = *grid;
@@ -498,7 +502,13 @@ pub fn refine_smooth_cells(image: &RgbaImage, grid: &mut Grid, samples: &mut Cel
         }
         // The polish reads opaque pixels only: where they show little (a sprite of
         // one colour is all alpha edges), the fit of everything has the last word.
-        let moved = SmoothFit::on_grid(fit.input.clone(), (image.dimensions(), stride), &polished, model, noise);
+        let moved = SmoothFit::on_grid(
+            Arc::clone(&fit.input),
+            (image.dimensions(), stride),
+            &polished,
+            model,
+            noise,
+        );
         let e = moved.redraw_error();
         if e >= best {
             break;
@@ -531,7 +541,7 @@ pub fn refine_blur(grid: &Grid, samples: &mut [CellSample], fit: &mut SmoothFit,
     }
     let refit_at = |blur: f32| {
         let model = UpscaleModel { blur, ..fit.model };
-        let mut at = SmoothFit::on_grid(fit.input.clone(), (fit.size, fit.stride), grid, model, fit.noise);
+        let mut at = SmoothFit::on_grid(Arc::clone(&fit.input), (fit.size, fit.stride), grid, model, fit.noise);
         let error = at.palette_redraw_error(samples, palette).unwrap_or(f64::INFINITY);
         (Some(at), error)
     };
@@ -571,7 +581,7 @@ impl SmoothFit {
     /// `(w, h)` image read at every `stride`-th pixel) under `model`, the clamp
     /// before a bicubic blur taken out (see [`clamp`]).
     fn on_grid(
-        input: Premultiplied,
+        input: Arc<Premultiplied>,
         ((w, h), stride): ((u32, u32), usize),
         grid: &Grid,
         model: UpscaleModel,
