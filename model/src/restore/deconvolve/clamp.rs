@@ -62,29 +62,35 @@ impl ClampBeforeBlur {
     pub(super) fn correction(&self, cells: &[[f64; 4]]) -> Option<Vec<[f32; 4]>> {
         let (clamped, rows_changed) = self.clamped_change(cells)?;
         let [width, height] = self.size;
-        let source = |v: i64, len: usize| v.clamp(0, len as i64 - 1) as usize;
-        // Along x, on the rows the clamp changed: [height][width]
-        let rx = (self.blur[0].len() / 2) as i64;
+        // Along x, on the rows the clamp changed, each row padded with copies of its
+        // end pixels: [height][width]
+        let rx = self.blur[0].len() / 2;
+        let mut padded = vec![[0.0f32; 4]; width + 2 * rx];
         let mut across = vec![[0.0f32; 4]; height * width];
         for y in (0..height).filter(|&y| rows_changed[y]) {
             let line = &clamped[y * width..(y + 1) * width];
+            padded[..rx].fill(line[0]);
+            padded[rx..rx + width].copy_from_slice(line);
+            padded[rx + width..].fill(line[width - 1]);
             for (x, out) in across[y * width..(y + 1) * width].iter_mut().enumerate() {
-                for (k, &g) in self.blur[0].iter().enumerate() {
-                    let p = line[source(x as i64 + k as i64 - rx, width)];
+                for (&g, p) in self.blur[0].iter().zip(&padded[x..]) {
                     (0..4).for_each(|c| out[c] += g * p[c]);
                 }
             }
         }
-        // Along y: [height][width]
+        // Along y, each pixel summed over the changed rows under the taps: [height][width]
         let ry = (self.blur[1].len() / 2) as i64;
         let mut out = vec![[0.0f32; 4]; height * width];
+        let mut taps: Vec<(f32, usize)> = Vec::with_capacity(self.blur[1].len());
         for (y, line) in out.chunks_exact_mut(width).enumerate() {
-            for (k, &g) in self.blur[1].iter().enumerate() {
-                let from = source(y as i64 + k as i64 - ry, height);
-                if !rows_changed[from] {
-                    continue;
-                }
-                for (o, p) in line.iter_mut().zip(&across[from * width..(from + 1) * width]) {
+            taps.clear();
+            taps.extend(self.blur[1].iter().enumerate().filter_map(|(k, &g)| {
+                let from = (y as i64 + k as i64 - ry).clamp(0, height as i64 - 1) as usize;
+                rows_changed[from].then_some((g, from * width))
+            }));
+            for (x, o) in line.iter_mut().enumerate() {
+                for &(g, start) in &taps {
+                    let p = across[start + x];
                     (0..4).for_each(|c| o[c] += g * p[c]);
                 }
             }
@@ -115,8 +121,11 @@ impl ClampBeforeBlur {
         for ((y, line), changed) in change.chunks_exact_mut(width).enumerate().zip(&mut rows_changed) {
             // The drawing first, then what the clamp changes in it.
             let (f, w) = ky.row(y);
-            for (&wb, source) in w.iter().zip(drawn_rows.chunks_exact(width).skip(f)) {
-                for (v, p) in line.iter_mut().zip(source) {
+            let sources: Vec<(f32, &[[f32; 4]])> =
+                w.iter().copied().zip(drawn_rows.chunks_exact(width).skip(f)).collect();
+            for (x, v) in line.iter_mut().enumerate() {
+                for &(wb, source) in &sources {
+                    let p = source[x];
                     (0..4).for_each(|c| v[c] += wb * p[c]);
                 }
             }
