@@ -205,6 +205,21 @@ fn a_smooth_upscale_read_at_a_non_multiple_of_its_pitch_takes_the_finer_one_that
     }
 }
 
+/// A dev-split floor tile whose large and bilinear upscales the grid search read at
+/// two and four times the pitch (32.1 for 15.1, 12.2 for 3.2), where no
+/// smooth kernel fits and the grid redraws best as a sharp upscale: the true pitch,
+/// redrawn as a bicubic upscale, leaves over four times less error, and the
+/// finer-pitch check takes it.
+#[test]
+fn a_smooth_upscale_read_as_a_sharp_one_at_a_coarser_pitch_takes_the_finer_one_that_redraws_it() {
+    let name = "dngn__floor__gauntlet1.png";
+    for preset in [Preset::Large, Preset::Bilinear] {
+        let (_, d) = eval_case("grid_search", name, preset);
+        let restored = restore(&d.image, &RestoreOptions::default()).unwrap();
+        assert_true_pitch(name, restored.grid.pixel_size, d.scale);
+    }
+}
+
 /// A JPEG of a small sprite over magenta keeps few colours once the key is removed
 /// (and a tiny image has few colours anyway): it must not pass for clean art and come
 /// back unchanged, as it did before the key's noisy background counted against it.
