@@ -118,11 +118,13 @@ impl ClampBeforeBlur {
         }
         let mut change = vec![[0.0f32; 4]; height * width];
         let mut rows_changed = vec![false; height];
+        // The kernel's taps of one pixel row: (weight, drawn row of cells).
+        let mut sources: Vec<(f32, &[[f32; 4]])> = Vec::with_capacity(4);
         for ((y, line), changed) in change.chunks_exact_mut(width).enumerate().zip(&mut rows_changed) {
             // The drawing first, then what the clamp changes in it.
             let (f, w) = ky.row(y);
-            let sources: Vec<(f32, &[[f32; 4]])> =
-                w.iter().copied().zip(drawn_rows.chunks_exact(width).skip(f)).collect();
+            sources.clear();
+            sources.extend(w.iter().copied().zip(drawn_rows.chunks_exact(width).skip(f)));
             for (x, v) in line.iter_mut().enumerate() {
                 for &(wb, source) in &sources {
                     let p = source[x];
