@@ -135,6 +135,14 @@ fn eval_case(dir: &str, name: &str, preset: Preset) -> (image::RgbaImage, Degrad
     (clean, degraded)
 }
 
+/// The `grid_search` tile `name` degraded with `preset` (the eval's seed) restores
+/// on its true pitch.
+fn assert_restored_at_true_pitch(name: &str, preset: Preset) {
+    let (_, d) = eval_case("grid_search", name, preset);
+    let restored = restore(&d.image, &RestoreOptions::default()).unwrap();
+    assert_true_pitch(name, restored.grid.pixel_size, d.scale);
+}
+
 /// Both axes of `pixel_size` within 1% of the true `scale`.
 fn assert_true_pitch(name: &str, pixel_size: [f32; 2], scale: f32) {
     for p in pixel_size {
@@ -172,9 +180,7 @@ fn a_pitch_a_tenth_off_is_moved_to_the_nearby_one_that_redraws_a_smooth_upscale(
         ("gui__spells__conjuration__searing_ray.png", Preset::Large),
         ("player__body__dragonarm_gold.png", Preset::Jpeg),
     ] {
-        let (_, d) = eval_case("grid_search", name, preset);
-        let restored = restore(&d.image, &RestoreOptions::default()).unwrap();
-        assert_true_pitch(name, restored.grid.pixel_size, d.scale);
+        assert_restored_at_true_pitch(name, preset);
     }
 }
 
@@ -199,9 +205,7 @@ fn a_bilinear_upscale_read_at_half_its_pitch_is_doubled() {
 fn a_smooth_upscale_read_at_a_non_multiple_of_its_pitch_takes_the_finer_one_that_redraws_it() {
     let name = "gui__skills__gods__beogh.png";
     for preset in [Preset::Large, Preset::Bilinear] {
-        let (_, d) = eval_case("grid_search", name, preset);
-        let restored = restore(&d.image, &RestoreOptions::default()).unwrap();
-        assert_true_pitch(name, restored.grid.pixel_size, d.scale);
+        assert_restored_at_true_pitch(name, preset);
     }
 }
 
@@ -214,9 +218,7 @@ fn a_smooth_upscale_read_at_a_non_multiple_of_its_pitch_takes_the_finer_one_that
 fn a_smooth_upscale_read_as_a_sharp_one_at_a_coarser_pitch_takes_the_finer_one_that_redraws_it() {
     let name = "dngn__floor__gauntlet1.png";
     for preset in [Preset::Large, Preset::Bilinear] {
-        let (_, d) = eval_case("grid_search", name, preset);
-        let restored = restore(&d.image, &RestoreOptions::default()).unwrap();
-        assert_true_pitch(name, restored.grid.pixel_size, d.scale);
+        assert_restored_at_true_pitch(name, preset);
     }
 }
 
