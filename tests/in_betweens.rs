@@ -52,6 +52,8 @@ fn an_in_betweens_step_adds_the_interpolators_frames_and_the_player_shows_them()
     let made: Vec<_> = (0..3)
         .map(|d| interpolate_with_default_weights(&drawings[d], &drawings[d + 1], 0.5).unwrap())
         .collect();
+    // Steps of one walk are no cuts: the shipped gate draws all three.
+    assert!(made.iter().all(|m| !m.held), "a walk step judged a cut");
     let mut expected_flags = Vec::new();
     let mut expected_ms = Vec::new();
     for (d, hold_ms) in [200u128, 100, 100, 200].into_iter().enumerate() {

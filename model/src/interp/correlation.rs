@@ -3,8 +3,7 @@
 //! correlation volume is built, and its soft arg-max plus a small learned correction
 //! refine the motion, which is then resized to the finest level (1/2; a volume there
 //! would cost more than the rest of the network, and the foreground kernels refine
-//! below a pixel anyway). The volumes' statistics
-//! also feed the scene gate.
+//! below a pixel anyway).
 
 use burn::module::Param;
 use burn::nn::conv::Conv2d;
@@ -40,13 +39,7 @@ pub struct Motion<B: Backend> {
     /// Displacement (x, y) of frame 0's content into frame 1, in pixels of the
     /// finest level (1/2). `[batch, 2, h/2, w/2]`
     pub flow: Tensor<B, 4>,
-    /// Per example: mean and spread of the correlation peaks at 1/16 and 1/8, and
-    /// the mean correlation at zero displacement at 1/16 (cut evidence). `[batch, 5]`
-    pub statistics: Tensor<B, 2>,
 }
-
-/// Number of correlation statistics per example.
-pub const STATISTICS: usize = 5;
 
 impl<B: Backend> MotionEstimator<B> {
     /// An estimator for `channels`-wide pyramids with a (2r+1)^2 search window.
@@ -73,7 +66,6 @@ impl<B: Backend> MotionEstimator<B> {
         let [b, _, h16, w16] = p0[LEVELS - 1].dims();
         let device = p0[0].device();
         let mut flow = Tensor::<B, 4>::zeros([b, 2, h16, w16], &device);
-        let mut statistics = Vec::new();
         for (step, level) in (1..LEVELS).rev().enumerate() {
             let [_, _, h, w] = p0[level].dims();
             if step > 0 {
@@ -86,22 +78,6 @@ impl<B: Backend> MotionEstimator<B> {
                 warp(p1[level].clone(), flow.clone())
             };
             let corr = correlation(a, unit_features(moved), self.radius); // [b, 81, h, w]
-            if step < 2 {
-                let peak = corr.clone().max_dim(1); // [b, 1, h, w]
-                let mean = peak.clone().mean_dim(2).mean_dim(3).reshape([b, 1]);
-                let spread = (peak - mean.clone().reshape([b, 1, 1, 1]))
-                    .powi_scalar(2)
-                    .mean_dim(2)
-                    .mean_dim(3)
-                    .reshape([b, 1]);
-                statistics.push(mean);
-                statistics.push(spread);
-                if step == 0 {
-                    let centre = (2 * self.radius + 1) * self.radius + self.radius;
-                    let zero = corr.clone().slice([0..b, centre..centre + 1, 0..h, 0..w]);
-                    statistics.push(zero.mean_dim(2).mean_dim(3).reshape([b, 1]));
-                }
-            }
             let sharpness = self.log_sharpness.val().narrow(0, step, 1).exp();
             flow = flow + soft_argmax(corr.clone(), self.radius, sharpness);
             if let Some(correction) = self.corrections.get(step) {
@@ -113,7 +89,6 @@ impl<B: Backend> MotionEstimator<B> {
         let [_, _, h, w] = p0[0].dims();
         Motion {
             flow: resize_flow(flow, [h, w]),
-            statistics: Tensor::cat(statistics, 1),
         }
     }
 }

@@ -297,12 +297,20 @@ pub fn layered_shot(tiles: &[RgbaImage], sprites: &[RgbaImage], options: &ShotOp
     }
 }
 
-/// A cut: the first frame of `before` then the last of `after`; the truth is a hold
-/// of the first frame.
+/// A cut: the first frame of `before` then the last of `after` (fitted to the first's
+/// size by edge padding and cropping at the top left where the sizes differ); the
+/// truth is a hold of the first frame.
 pub fn cut(before: &InterpExample, after: &InterpExample) -> InterpExample {
+    let (w, h) = (before.frame0.width, before.frame0.height);
+    let last = &after.frame1;
+    let frame1 = if (last.width, last.height) == (w, h) {
+        last.clone()
+    } else {
+        crop_to(&pad_to(last, last.width.max(w), last.height.max(h)), w, h)
+    };
     InterpExample {
         frame0: before.frame0.clone(),
-        frame1: after.frame1.clone(),
+        frame1,
         middle: before.frame0.clone(),
         t: before.t,
         cut: true,

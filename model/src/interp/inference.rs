@@ -93,9 +93,9 @@ pub fn interpolate<B: Backend>(
     let p1 = pad_to(&Planes::from_image(&b), pw, ph);
     let frame0 = planes_to_tensor::<B>(&[&p0], &device);
     let frame1 = planes_to_tensor::<B>(&[&p1], &device);
-    // The gate reads the analysis alone: a held cut never pays for the frame.
-    let analysis = model.analyse(frame0.clone(), frame1.clone());
-    let logit: f32 = analysis.cut_logit.clone().into_scalar().elem();
+    // The gate reads the frames alone: a held cut never pays for the network.
+    let cut_logit = model.cut_logit(frame0.clone(), frame1.clone());
+    let logit: f32 = cut_logit.clone().into_scalar().elem();
     if !logit.is_finite() {
         return Err(SpriteDxError::Model("the interpolator produced NaN".into()));
     }
@@ -103,7 +103,8 @@ pub fn interpolate<B: Backend>(
     if cut_probability > 0.5 {
         return Ok(hold(cut_probability, true));
     }
-    let out = model.render(frame0, frame1, t, analysis);
+    let analysis = model.analyse(frame0.clone(), frame1.clone());
+    let out = model.render(frame0, frame1, t, analysis, cut_logit);
     let planes = tensor_to_planes(out.frame).remove(0);
     let image = crop_to(&planes, w, h).to_image();
     Ok(Interpolated {

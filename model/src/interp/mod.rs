@@ -1,10 +1,11 @@
 //! LayeredInterpolator: in-between frames for sprites and anime (burn).
 //!
-//! Two frames go through a shared feature pyramid ([`encoder`], 1/2 to 1/16);
-//! [`correlation`] volumes (9 x 9 window per level, coarse to fine) give the motion
-//! and the statistics the [`scene_gate`] reads to find cuts, which are held, never
-//! blended. The [`background`] path fits an 8 x 8 grid of affine motions (pans,
-//! zooms) and warps both frames along it; the [`foreground`] path moves sprites with
+//! The [`scene_gate`] first reads block-matching and colour statistics of the two
+//! frames to find cuts, which are held, never blended. Otherwise both frames go
+//! through a shared feature pyramid ([`encoder`], 1/2 to 1/16) and [`correlation`]
+//! volumes (9 x 9 window per level, coarse to fine) give the motion. The
+//! [`background`] path fits an 8 x 8 grid of affine motions (pans, zooms) and warps
+//! both frames along it; the [`foreground`] path moves sprites with
 //! AdaCoF deformable kernels (9 x 9 taps, a weight and an offset each per pixel); the
 //! [`compositor`] mixes the two with a learned soft mask and refines the result.
 //! RGBA in and out (premultiplied inside the network).

@@ -10,7 +10,7 @@ use super::correlation::{Motion, MotionEstimator};
 use super::encoder::{Encoder, LEVELS};
 use super::foreground::ForegroundPath;
 use super::ops::{resize_flow, FlowScales};
-use super::scene_gate::SceneGate;
+use super::scene_gate::{cut_statistics, SceneGate};
 
 /// Input and output channels: premultiplied red, green, blue and alpha in 0..1.
 pub const CHANNELS: usize = 4;
@@ -81,10 +81,11 @@ pub struct InterpolatorOutput<B: Backend> {
 }
 
 impl<B: Backend> LayeredInterpolator<B> {
-    /// The correlation statistics the scene gate reads, for a pair of frames
-    /// (`[batch, 4, h, w]` each). `-> [batch, STATISTICS]`
-    pub fn cut_statistics(&self, frame0: Tensor<B, 4>, frame1: Tensor<B, 4>) -> Tensor<B, 2> {
-        self.analyse(frame0, frame1).motion.statistics
+    /// The scene gate's cut logit for a pair of frames (`[batch, 4, h, w]` each; a
+    /// cut above 0), from [`cut_statistics`] of the frames alone: cheap next to
+    /// [`Self::analyse`], so a held pair never pays for the network. `-> [batch, 1]`
+    pub fn cut_logit(&self, frame0: Tensor<B, 4>, frame1: Tensor<B, 4>) -> Tensor<B, 2> {
+        self.gate.forward(cut_statistics(frame0, frame1))
     }
 
     /// The network with `gate` as its scene gate (fitted on its own by
@@ -96,45 +97,36 @@ impl<B: Backend> LayeredInterpolator<B> {
 
     /// The frame at time `t` (0..1) between `frame0` and `frame1`, both
     /// `[batch, 4, h, w]` premultiplied RGBA in 0..1 with h and w multiples of
-    /// [`SIZE_MULTIPLE`]: [`Self::analyse`] then [`Self::render`]. The frame is
-    /// computed even for a cut; [`super::inference`] reads the gate after
-    /// [`Self::analyse`] and renders only where it does not hold.
+    /// [`SIZE_MULTIPLE`]: [`Self::cut_logit`], [`Self::analyse`] then
+    /// [`Self::render`]. The frame is computed even for a cut; [`super::inference`]
+    /// reads the gate first and analyses and renders only where it does not hold.
     pub fn forward(&self, frame0: Tensor<B, 4>, frame1: Tensor<B, 4>, t: f32) -> InterpolatorOutput<B> {
+        let cut_logit = self.cut_logit(frame0.clone(), frame1.clone());
         let analysis = self.analyse(frame0.clone(), frame1.clone());
-        self.render(frame0, frame1, t, analysis)
+        self.render(frame0, frame1, t, analysis, cut_logit)
     }
 
-    /// The first part of [`Self::forward`]: both frames' feature pyramids, the motion
-    /// between them and the scene gate's cut logit (the cheap part: every level at
-    /// 1/2 to 1/16 resolution).
+    /// The second part of [`Self::forward`]: both frames' feature pyramids and the
+    /// motion between them (every level at 1/2 to 1/16 resolution).
     pub fn analyse(&self, frame0: Tensor<B, 4>, frame1: Tensor<B, 4>) -> Analysis<B> {
         let p0 = self.encoder.forward(frame0);
         let p1 = self.encoder.forward(frame1);
         let motion = self.motion.forward(&p0, &p1);
-        let cut_logit = self.gate.forward(motion.statistics.clone());
-        Analysis {
-            p0,
-            p1,
-            motion,
-            cut_logit,
-        }
+        Analysis { p0, p1, motion }
     }
 
     /// The rest of [`Self::forward`]: background, foreground and compositor at time
-    /// `t` from the frames and their [`Analysis`].
+    /// `t` from the frames and their [`Analysis`]; `cut_logit` (from
+    /// [`Self::cut_logit`]) is passed through to the output.
     pub fn render(
         &self,
         frame0: Tensor<B, 4>,
         frame1: Tensor<B, 4>,
         t: f32,
         analysis: Analysis<B>,
+        cut_logit: Tensor<B, 2>,
     ) -> InterpolatorOutput<B> {
-        let Analysis {
-            p0,
-            p1,
-            motion,
-            cut_logit,
-        } = analysis;
+        let Analysis { p0, p1, motion } = analysis;
         let coarse = LEVELS - 1;
         let [_, _, h, w] = frame0.dims();
         // Both paths move the frames along the motion at full size: resized once.
@@ -178,10 +170,8 @@ pub struct Analysis<B: Backend> {
     pub p0: Vec<Tensor<B, 4>>,
     /// Feature pyramid of frame 1, finest (1/2) first.
     pub p1: Vec<Tensor<B, 4>>,
-    /// Motion between the frames and the correlation statistics.
+    /// Motion between the frames.
     pub motion: Motion<B>,
-    /// Scene-cut logit (a cut above 0). `[batch, 1]`
-    pub cut_logit: Tensor<B, 2>,
 }
 
 #[cfg(test)]

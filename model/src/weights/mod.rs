@@ -13,6 +13,7 @@ use burn::prelude::*;
 use burn::record::{HalfPrecisionSettings, NamedMpkBytesRecorder, Recorder};
 
 use crate::error::{Result, SpriteDxError};
+use crate::interp::scene_gate::SceneGate;
 use crate::interp::{InterpolatorConfig, LayeredInterpolator};
 use crate::restore::learned::{Restorer, RestorerConfig};
 
@@ -44,6 +45,7 @@ pub fn restorer_from_bytes<B: Backend>(bytes: &[u8], source: &str, device: &B::D
         "restorer",
         source,
         device,
+        |model| model,
     )
 }
 
@@ -81,6 +83,26 @@ pub fn interpolator_from_bytes<B: Backend>(
         "interpolator",
         source,
         device,
+        |model| model,
+    )
+}
+
+/// The network part of interpolator weights in `bytes`, with a fresh, unfitted scene
+/// gate in place of the stored one (whatever its shape): for `spritedx train interp
+/// --fit-gate`, which fits a new gate to trained weights, also to weights whose
+/// gate read other statistics.
+pub fn interpolator_network_from_bytes<B: Backend>(
+    bytes: &[u8],
+    source: &str,
+    device: &B::Device,
+) -> Result<LayeredInterpolator<B>> {
+    module_from_bytes(
+        InterpolatorConfig::new().init::<B>(device),
+        bytes,
+        "interpolator",
+        source,
+        device,
+        |model| model.with_scene_gate(SceneGate::new(device)),
     )
 }
 
@@ -89,20 +111,21 @@ pub fn interpolator_to_bytes<B: Backend>(model: &LayeredInterpolator<B>) -> Resu
     module_to_bytes(model)
 }
 
-/// Loads `bytes` into `fresh` (a network of the expected shape), checking every
-/// tensor's shape and that no value is NaN or infinite.
+/// Loads `bytes` into `fresh` (a network of the expected shape), applies `adjust`,
+/// then checks every tensor's shape and that no value is NaN or infinite.
 fn module_from_bytes<B: Backend, M: Module<B>>(
     fresh: M,
     bytes: &[u8],
     what: &str,
     source: &str,
     device: &B::Device,
+    adjust: impl FnOnce(M) -> M,
 ) -> Result<M> {
     let expected = shapes(&fresh);
     let record = WeightsRecorder::default()
         .load(bytes.to_vec(), device)
         .map_err(|e| invalid(source, format!("not {what} weights ({e})")))?;
-    let model = fresh.load_record(record);
+    let model = adjust(fresh.load_record(record));
     let found = shapes(&model);
     if found != expected {
         return Err(invalid(

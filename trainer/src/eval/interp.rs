@@ -12,9 +12,7 @@ use std::time::Instant;
 
 use clap::Args;
 use image::RgbaImage;
-use spritedx_model::interp::data::{
-    crop_to, cut, layered_shot, pad_to, planes_to_tensor, InterpExample, Planes, ShotOptions,
-};
+use spritedx_model::interp::data::{cut, layered_shot, planes_to_tensor, InterpExample, Planes, ShotOptions};
 use spritedx_model::interp::inference::CpuBackend;
 use spritedx_model::interp::{interpolate, LayeredInterpolator};
 use spritedx_model::metrics::{psnr, ssim};
@@ -110,7 +108,7 @@ pub fn run(args: EvalInterpArgs) -> Result<ExitCode, CliError> {
             } else {
                 let a = &triplets[i as usize % triplets.len()];
                 let b = &triplets[(i as usize * 7 + 3) % triplets.len()];
-                cut(a, &resized_like(b, a))
+                cut(a, b)
             }
         })
         .collect();
@@ -234,19 +232,4 @@ pub fn run(args: EvalInterpArgs) -> Result<ExitCode, CliError> {
         args.out.join("sheet.png").display()
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// `other` with its frames placed on a canvas the size of `like`'s (top-left, cropped).
-fn resized_like(other: &InterpExample, like: &InterpExample) -> InterpExample {
-    let (w, h) = (like.frame0.width, like.frame0.height);
-    let fit = |p: &Planes| {
-        let padded = pad_to(p, p.width.max(w), p.height.max(h));
-        crop_to(&padded, w, h)
-    };
-    InterpExample {
-        frame0: fit(&other.frame0),
-        frame1: fit(&other.frame1),
-        middle: fit(&other.middle),
-        ..other.clone()
-    }
 }

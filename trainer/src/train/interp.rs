@@ -22,13 +22,18 @@ use burn::prelude::*;
 use burn::record::Recorder;
 use clap::Args;
 use serde::{Deserialize, Serialize};
-use spritedx_model::interp::data::{augment, batch, cut, layered_shot, sprite_triplet, InterpExample, ShotOptions};
-use spritedx_model::interp::scene_gate::SceneGate;
+use spritedx_model::interp::data::{
+    augment, batch, cut, layered_shot, pad_to, sprite_triplet, InterpExample, Planes, ShotOptions,
+};
+use spritedx_model::interp::model::SIZE_MULTIPLE;
+use spritedx_model::interp::scene_gate::{cut_statistics, SceneGate};
 use spritedx_model::interp::training::{
     discriminator_loss, interp_loss, InterpLossConfig, PatchDiscriminator, PerceptualFeatures,
 };
 use spritedx_model::interp::{InterpolatorConfig, LayeredInterpolator};
-use spritedx_model::weights::{interpolator_from_bytes, interpolator_to_bytes, WeightsRecorder};
+use spritedx_model::weights::{
+    interpolator_from_bytes, interpolator_network_from_bytes, interpolator_to_bytes, WeightsRecorder,
+};
 
 use super::run_dir::{RunArgs, RunDir};
 use super::{learning_rate, scalar, write_file};
@@ -56,15 +61,22 @@ pub struct TrainInterpArgs {
     /// Examples per batch.
     #[arg(long, default_value_t = 8)]
     pub batch: usize,
-    /// Crop side in pixels (a multiple of 16).
-    #[arg(long, default_value_t = 64)]
-    pub crop: usize,
+    /// Crop side in pixels (a multiple of 16), or several separated by commas: the
+    /// batches take them in turn (a network trained at one size draws well only near
+    /// it), as do the validation cases.
+    #[arg(long, value_delimiter = ',', default_value = "64")]
+    pub crop: Vec<usize>,
     /// Adam learning rate of the generator.
     #[arg(long, default_value_t = 1e-3)]
     pub lr: f64,
     /// Step at which phase 2 (the discriminator) starts; none by default.
     #[arg(long)]
     pub gan_start: Option<usize>,
+    /// Do not train: fit a new scene gate to the trained weights in this file (their
+    /// own gate, whatever statistics it read, is dropped) and write the result to
+    /// the run directory and `--export`.
+    #[arg(long, value_name = "WEIGHTS")]
+    pub fit_gate: Option<PathBuf>,
     /// Seed, checkpoints, resume and export.
     #[command(flatten)]
     pub run: RunArgs,
@@ -83,7 +95,7 @@ struct RunState {
 
 /// Runs `spritedx train interp`.
 pub fn run(args: TrainInterpArgs) -> Result<ExitCode, CliError> {
-    if args.crop == 0 || !args.crop.is_multiple_of(16) || args.batch == 0 {
+    if args.crop.is_empty() || args.crop.iter().any(|&c| c == 0 || !c.is_multiple_of(16)) || args.batch == 0 {
         return Err(CliError::Usage(
             "--crop must be a positive multiple of 16, --batch positive".into(),
         ));
@@ -96,6 +108,23 @@ pub fn run(args: TrainInterpArgs) -> Result<ExitCode, CliError> {
         });
     }
     let run = &args.run;
+    if let Some(weights) = &args.fit_gate {
+        let bytes = fs::read(weights).map_err(|e| CliError::Input {
+            path: weights.clone(),
+            message: e.to_string(),
+        })?;
+        let model =
+            interpolator_network_from_bytes::<Flex>(&bytes, &weights.display().to_string(), &Default::default())
+                .map_err(CliError::Model)?;
+        fs::create_dir_all(&args.out).map_err(|e| CliError::output(&args.out, e))?;
+        let model = fit_scene_gate(model, &sources, run.seed, &args.out)?;
+        let bytes = interpolator_to_bytes(&model)?;
+        write_file(&args.out.join("checkpoint.mpk"), &bytes)?;
+        if let Some(path) = &run.export {
+            write_file(path, &bytes)?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let (mut dir, resumed) = RunDir::open::<RunState>(
         &args.out,
         run.resume,
@@ -129,12 +158,13 @@ pub fn run(args: TrainInterpArgs) -> Result<ExitCode, CliError> {
         .with_grad_clipping(clip())
         .init::<TrainBackend, PatchDiscriminator<TrainBackend>>();
     let weights = InterpLossConfig::new();
-    let shot = ShotOptions {
-        size: args.crop,
+    let shot = |i: usize| ShotOptions {
+        size: args.crop[i % args.crop.len()],
         ..ShotOptions::default()
     };
+    // One case of every kind at every crop size.
     let val: Vec<InterpExample> = (0..32)
-        .map(|i| make_case(&sources, &shot, run.seed ^ 0x5eed_0000 ^ i as u64, i % 8))
+        .map(|i| make_case(&sources, &shot(i / 8), run.seed ^ 0x5eed_0000 ^ i as u64, i % 8))
         .collect();
     let bar = progress::bar(args.steps.saturating_sub(start) as u64, "train");
     let mut window: Vec<[f32; 8]> = Vec::new();
@@ -142,7 +172,7 @@ pub fn run(args: TrainInterpArgs) -> Result<ExitCode, CliError> {
         let examples: Vec<InterpExample> = (0..args.batch)
             .map(|i| {
                 let seed = run.case_seed(step, args.batch, i);
-                augment(make_case(&sources, &shot, seed, seed as usize), seed ^ 0xf1f1)
+                augment(make_case(&sources, &shot(step), seed, seed as usize), seed ^ 0xf1f1)
             })
             .collect();
         let b = batch::<TrainBackend>(&examples, &device);
@@ -229,11 +259,7 @@ pub fn run(args: TrainInterpArgs) -> Result<ExitCode, CliError> {
         }
     }
     bar.finish();
-    let (model, accuracy) = fit_scene_gate(model.valid(), &sources, &shot, run.seed);
-    println!(
-        "scene gate fitted on frozen features: {:.1}% of held-out pairs right",
-        accuracy * 100.0
-    );
+    let model = fit_scene_gate(model.valid(), &sources, run.seed, &args.out)?;
     dir.finish(args.steps, &interpolator_to_bytes(&model)?, run.export.as_deref())?;
     Ok(ExitCode::SUCCESS)
 }
@@ -254,43 +280,97 @@ fn make_case(sources: &InterpSources, shot: &ShotOptions, seed: u64, kind: usize
     }
 }
 
-/// Pairs the scene gate is fitted on (half of them cuts), and held out to check it.
+/// Pairs the scene gate is fitted on, and as many held out to check it.
 const GATE_PAIRS: usize = 384;
 
-/// Fits the scene gate alone (logistic regression, full-batch Adam) on the frozen
-/// network's correlation statistics of fresh pairs, half of them cuts (between
-/// layered shots and between unrelated drawing triplets). In joint training the
-/// gate's gradient is small next to the image losses and one case in eight is a cut,
-/// so it stays at the prior; fitted alone it converges in a second.
-/// Returns the network with the fitted gate and its accuracy on held-out pairs.
+/// Sides of the layered shots and triplet canvases the gate is fitted on: the sizes
+/// `interpolate` meets, from small sprites to whole frames (drawing triplets also
+/// come at their own size).
+const GATE_SIDES: [usize; 5] = [32, 48, 64, 128, 256];
+
+/// The kinds of pair the gate is fitted on, and reported by.
+const GATE_KINDS: [&str; 4] = [
+    "layered shot",
+    "drawing triplet",
+    "cut between shots",
+    "cut between drawings",
+];
+
+/// Gate case `index`: its kind (an index of [`GATE_KINDS`]; half of them cuts), side
+/// and example, padded to the network's size multiple as `interpolate` pads.
+fn gate_case(sources: &InterpSources, seed: u64, index: usize) -> (usize, InterpExample) {
+    let kind = index % GATE_KINDS.len();
+    let side = GATE_SIDES[(index / GATE_KINDS.len()) % GATE_SIDES.len()];
+    let seed = seed ^ 0x6a7e_0000 ^ index as u64;
+    let shot = ShotOptions {
+        size: side,
+        ..ShotOptions::default()
+    };
+    let drawing = |seed: u64| {
+        let t = &sources.triplets[(seed as usize).wrapping_mul(2_654_435_761) % sources.triplets.len()];
+        if seed.is_multiple_of(2) {
+            sprite_triplet([&t[0], &t[1], &t[2]], side, seed)
+        } else {
+            InterpExample {
+                frame0: Planes::from_image(&t[0]),
+                middle: Planes::from_image(&t[1]),
+                frame1: Planes::from_image(&t[2]),
+                t: 0.5,
+                cut: false,
+                background_motion: None,
+            }
+        }
+    };
+    let example = match kind {
+        0 => layered_shot(&sources.stills, &sources.stills, &shot, seed),
+        1 => drawing(seed),
+        2 => cut(
+            &layered_shot(&sources.stills, &sources.stills, &shot, seed),
+            &layered_shot(&sources.stills, &sources.stills, &shot, seed ^ 0xc07),
+        ),
+        _ => cut(&drawing(seed), &drawing(seed ^ 0xb)),
+    };
+    let multiple = |n: usize| n.div_ceil(SIZE_MULTIPLE).max(1) * SIZE_MULTIPLE;
+    let (w, h) = (multiple(example.frame0.width), multiple(example.frame0.height));
+    let padded = InterpExample {
+        frame0: pad_to(&example.frame0, w, h),
+        frame1: pad_to(&example.frame1, w, h),
+        middle: pad_to(&example.middle, w, h),
+        ..example
+    };
+    (kind, padded)
+}
+
+/// Fits the scene gate alone (logistic regression, full-batch Adam) on the
+/// [`cut_statistics`] of fresh pairs of every kind and size, half of them cuts, and
+/// reports its accuracy per kind on as many held-out pairs (also written, with
+/// every held-out pair's statistics and cut probability, to `gate.csv` in `out`).
+/// The statistics are those of the frames, not of the network's features, so the
+/// gate can be fitted to any trained weights; in joint training its gradient is small
+/// next to the image losses and it stays near the prior.
 fn fit_scene_gate(
     model: LayeredInterpolator<Flex>,
     sources: &InterpSources,
-    shot: &ShotOptions,
     seed: u64,
-) -> (LayeredInterpolator<Flex>, f32) {
+    out: &std::path::Path,
+) -> Result<LayeredInterpolator<Flex>, CliError> {
     let device = Default::default();
-    let case = |i: usize| {
-        let seed = seed ^ 0x6a7e_0000 ^ i as u64;
-        if i.is_multiple_of(2) {
-            make_case(sources, shot, seed, 0)
-        } else if i % 4 == 1 {
-            make_case(sources, shot, seed, 7)
-        } else {
-            let a = make_case(sources, shot, seed, 4);
-            let b = make_case(sources, shot, seed ^ 0xb, 4);
-            cut(&a, &b)
-        }
-    };
-    let cases: Vec<InterpExample> = (0..2 * GATE_PAIRS).map(case).collect();
-    let mut stats = Vec::new();
+    let bar = progress::bar(2 * GATE_PAIRS as u64, "gate statistics");
+    let mut rows = Vec::new();
     let mut labels = Vec::new();
-    for chunk in cases.chunks(16) {
-        let b = batch::<Flex>(chunk, &device);
-        stats.push(model.cut_statistics(b.frame0, b.frame1));
+    let mut kinds = Vec::new();
+    let mut sides = Vec::new();
+    for index in 0..2 * GATE_PAIRS {
+        let (kind, example) = gate_case(sources, seed, index);
+        let b = batch::<Flex>(std::slice::from_ref(&example), &device);
+        rows.push(cut_statistics(b.frame0, b.frame1));
         labels.push(b.cut);
+        kinds.push(kind);
+        sides.push((example.frame0.width, example.frame0.height));
+        bar.inc(1);
     }
-    let stats = Tensor::cat(stats, 0); // [2 * pairs, STATISTICS]
+    bar.finish_and_clear();
+    let stats = Tensor::cat(rows, 0); // [2 * pairs, STATISTICS]
     let labels = Tensor::cat(labels, 0); // [2 * pairs, 1]
     let n = GATE_PAIRS;
     let cols = stats.dims()[1];
@@ -300,17 +380,57 @@ fn fit_scene_gate(
     let mut optim = AdamConfig::new().init::<TrainBackend, SceneGate<TrainBackend>>();
     let x = Tensor::<TrainBackend, 2>::from_inner(train_x);
     let y = Tensor::<TrainBackend, 2>::from_inner(train_y);
-    for _ in 0..1500 {
+    let weight = y.clone() * (CUT_WEIGHT - 1.0) + 1.0;
+    for _ in 0..GATE_FIT_STEPS {
         let z = gate.forward(x.clone());
-        let loss = (burn::tensor::activation::softplus(z.clone(), 1.0) - z * y.clone()).mean();
+        let cross_entropy = burn::tensor::activation::softplus(z.clone(), 1.0) - z * y.clone();
+        let loss = (cross_entropy * weight.clone()).mean();
         let grads = GradientsParams::from_grads(loss.backward(), &gate);
         gate = optim.step(0.05, gate, grads);
     }
     let gate = gate.valid();
-    let predicted = gate.forward(test_x).greater_elem(0.0).float();
-    let right: f32 = predicted.equal(test_y).float().mean().into_scalar().elem();
-    (model.with_scene_gate(gate), right)
+    let logits: Vec<f32> = gate
+        .forward(test_x.clone())
+        .into_data()
+        .convert::<f32>()
+        .to_vec()
+        .unwrap_or_default();
+    let truth: Vec<f32> = test_y.into_data().convert::<f32>().to_vec().unwrap_or_default();
+    let values: Vec<f32> = test_x.into_data().convert::<f32>().to_vec().unwrap_or_default();
+    let mut csv = String::from("kind,width,height,cut,cut_probability");
+    (0..cols).for_each(|c| csv.push_str(&format!(",statistic_{c}")));
+    csv.push('\n');
+    let mut right = [[0usize; 2]; GATE_KINDS.len()];
+    for i in 0..n {
+        let kind = kinds[n + i];
+        let (w, h) = sides[n + i];
+        right[kind][0] += ((logits[i] > 0.0) == (truth[i] > 0.5)) as usize;
+        right[kind][1] += 1;
+        csv.push_str(&format!(
+            "{},{w},{h},{},{:.4}",
+            GATE_KINDS[kind],
+            truth[i] as u8,
+            1.0 / (1.0 + (-logits[i]).exp())
+        ));
+        values[i * cols..(i + 1) * cols]
+            .iter()
+            .for_each(|v| csv.push_str(&format!(",{v:.4}")));
+        csv.push('\n');
+    }
+    write_file(&out.join("gate.csv"), csv.as_bytes())?;
+    println!("scene gate fitted; held-out pairs right (sizes {GATE_SIDES:?} and drawings at their own):");
+    for (kind, [ok, all]) in GATE_KINDS.iter().zip(right) {
+        println!("  {kind}: {ok}/{all} ({:.1}%)", 100.0 * ok as f64 / all.max(1) as f64);
+    }
+    Ok(model.with_scene_gate(gate))
 }
+
+/// Full-batch Adam steps of the gate's fit.
+const GATE_FIT_STEPS: usize = 1500;
+
+/// Weight of a cut in the gate's loss against a pair to draw: a missed cut is a blend
+/// across two scenes, which DESIGN §3 forbids, a held pair only a repeated frame.
+const CUT_WEIGHT: f32 = 3.0;
 
 /// Validation: L1 and PSNR of drawn (non-cut) cases, share of cases the gate gets right.
 fn validate(model: &LayeredInterpolator<Flex>, examples: &[InterpExample]) -> (f32, f32, f32) {
