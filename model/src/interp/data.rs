@@ -318,6 +318,19 @@ pub fn cut(before: &InterpExample, after: &InterpExample) -> InterpExample {
     }
 }
 
+/// A real animation triplet (`frames` = previous, middle, next drawing) at its own
+/// size, the middle drawing at t = 0.5.
+pub fn triplet(frames: [&RgbaImage; 3]) -> InterpExample {
+    InterpExample {
+        frame0: Planes::from_image(frames[0]),
+        middle: Planes::from_image(frames[1]),
+        frame1: Planes::from_image(frames[2]),
+        t: 0.5,
+        cut: false,
+        background_motion: None,
+    }
+}
+
 /// A real animation triplet (`frames` = previous, middle, next drawing) placed on a
 /// transparent `size` x `size` canvas at a random position (cropped where larger),
 /// enlarged 2x at random where it fits twice.

@@ -7,7 +7,7 @@ use ::image::{imageops, RgbaImage};
 use burn::prelude::*;
 
 use super::data::{crop_to, pad_to, planes_to_tensor, tensor_to_planes, Planes};
-use super::model::{LayeredInterpolator, SIZE_MULTIPLE};
+use super::model::{padded_side, LayeredInterpolator};
 use crate::error::{Result, SpriteDxError};
 
 /// The CPU backend the shipped interpolator runs on (burn's Flex backend).
@@ -86,8 +86,7 @@ pub fn interpolate<B: Backend>(
         return Ok(hold(0.0, false));
     }
     let (w, h) = (a.width() as usize, a.height() as usize);
-    let side = |n: usize| n.div_ceil(SIZE_MULTIPLE).max(1) * SIZE_MULTIPLE;
-    let (pw, ph) = (side(w), side(h));
+    let (pw, ph) = (padded_side(w), padded_side(h));
     let device = model.devices().into_iter().next().unwrap_or_default();
     let p0 = pad_to(&Planes::from_image(a), pw, ph);
     let p1 = pad_to(&Planes::from_image(&b), pw, ph);

@@ -17,6 +17,12 @@ pub const CHANNELS: usize = 4;
 /// Frame sides must be multiples of this (the encoder's coarsest stride).
 pub const SIZE_MULTIPLE: usize = 1 << LEVELS;
 
+/// The side a frame side of `n` pixels is padded to for the network: the next
+/// multiple of [`SIZE_MULTIPLE`] (at least one).
+pub fn padded_side(n: usize) -> usize {
+    n.div_ceil(SIZE_MULTIPLE).max(1) * SIZE_MULTIPLE
+}
+
 /// Shape of the interpolator.
 #[derive(Config, Debug)]
 pub struct InterpolatorConfig {

@@ -77,14 +77,7 @@ pub fn interpolator_from_bytes<B: Backend>(
     source: &str,
     device: &B::Device,
 ) -> Result<LayeredInterpolator<B>> {
-    module_from_bytes(
-        InterpolatorConfig::new().init::<B>(device),
-        bytes,
-        "interpolator",
-        source,
-        device,
-        |model| model,
-    )
+    decode_interpolator(bytes, source, device, |model| model)
 }
 
 /// The network part of interpolator weights in `bytes`, with a fresh, unfitted scene
@@ -96,13 +89,26 @@ pub fn interpolator_network_from_bytes<B: Backend>(
     source: &str,
     device: &B::Device,
 ) -> Result<LayeredInterpolator<B>> {
+    decode_interpolator(bytes, source, device, |model| {
+        model.with_scene_gate(SceneGate::new(device))
+    })
+}
+
+/// Interpolator weights decoded from `bytes` into a network of the default shape,
+/// with `adjust` applied before the checks of [`module_from_bytes`].
+fn decode_interpolator<B: Backend>(
+    bytes: &[u8],
+    source: &str,
+    device: &B::Device,
+    adjust: impl FnOnce(LayeredInterpolator<B>) -> LayeredInterpolator<B>,
+) -> Result<LayeredInterpolator<B>> {
     module_from_bytes(
         InterpolatorConfig::new().init::<B>(device),
         bytes,
         "interpolator",
         source,
         device,
-        |model| model.with_scene_gate(SceneGate::new(device)),
+        adjust,
     )
 }
 

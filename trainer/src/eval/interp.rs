@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use clap::Args;
 use image::RgbaImage;
-use spritedx_model::interp::data::{cut, layered_shot, planes_to_tensor, InterpExample, Planes, ShotOptions};
+use spritedx_model::interp::data::{cut, layered_shot, planes_to_tensor, triplet, InterpExample, Planes, ShotOptions};
 use spritedx_model::interp::inference::CpuBackend;
 use spritedx_model::interp::{interpolate, LayeredInterpolator};
 use spritedx_model::metrics::{psnr, ssim};
@@ -85,14 +85,7 @@ pub fn run(args: EvalInterpArgs) -> Result<ExitCode, CliError> {
         .triplets
         .iter()
         .step_by(step)
-        .map(|t| InterpExample {
-            frame0: Planes::from_image(&t[0]),
-            middle: Planes::from_image(&t[1]),
-            frame1: Planes::from_image(&t[2]),
-            t: 0.5,
-            cut: false,
-            background_motion: None,
-        })
+        .map(|t| triplet([&t[0], &t[1], &t[2]]))
         .collect();
     let options = ShotOptions {
         size: args.shot_size,

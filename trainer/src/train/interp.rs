@@ -23,9 +23,9 @@ use burn::record::Recorder;
 use clap::Args;
 use serde::{Deserialize, Serialize};
 use spritedx_model::interp::data::{
-    augment, batch, cut, layered_shot, pad_to, sprite_triplet, InterpExample, Planes, ShotOptions,
+    augment, batch, cut, layered_shot, pad_to, sprite_triplet, triplet, InterpExample, ShotOptions,
 };
-use spritedx_model::interp::model::SIZE_MULTIPLE;
+use spritedx_model::interp::model::padded_side;
 use spritedx_model::interp::scene_gate::{cut_statistics, SceneGate};
 use spritedx_model::interp::training::{
     discriminator_loss, interp_loss, InterpLossConfig, PatchDiscriminator, PerceptualFeatures,
@@ -264,6 +264,11 @@ pub fn run(args: TrainInterpArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A [`make_case`] kind that gives a layered shot.
+const SHOT_CASE: usize = 0;
+/// The [`make_case`] kind that gives a cut between two layered shots.
+const CUT_CASE: usize = 7;
+
 /// One training case: `kind` % 8 picks a layered shot (0-3), a real triplet (4-6) or a
 /// cut between two shots (7).
 fn make_case(sources: &InterpSources, shot: &ShotOptions, seed: u64, kind: usize) -> InterpExample {
@@ -311,27 +316,16 @@ fn gate_case(sources: &InterpSources, seed: u64, index: usize) -> (usize, Interp
         if seed.is_multiple_of(2) {
             sprite_triplet([&t[0], &t[1], &t[2]], side, seed)
         } else {
-            InterpExample {
-                frame0: Planes::from_image(&t[0]),
-                middle: Planes::from_image(&t[1]),
-                frame1: Planes::from_image(&t[2]),
-                t: 0.5,
-                cut: false,
-                background_motion: None,
-            }
+            triplet([&t[0], &t[1], &t[2]])
         }
     };
     let example = match kind {
-        0 => layered_shot(&sources.stills, &sources.stills, &shot, seed),
+        0 => make_case(sources, &shot, seed, SHOT_CASE),
         1 => drawing(seed),
-        2 => cut(
-            &layered_shot(&sources.stills, &sources.stills, &shot, seed),
-            &layered_shot(&sources.stills, &sources.stills, &shot, seed ^ 0xc07),
-        ),
+        2 => make_case(sources, &shot, seed, CUT_CASE),
         _ => cut(&drawing(seed), &drawing(seed ^ 0xb)),
     };
-    let multiple = |n: usize| n.div_ceil(SIZE_MULTIPLE).max(1) * SIZE_MULTIPLE;
-    let (w, h) = (multiple(example.frame0.width), multiple(example.frame0.height));
+    let (w, h) = (padded_side(example.frame0.width), padded_side(example.frame0.height));
     let padded = InterpExample {
         frame0: pad_to(&example.frame0, w, h),
         frame1: pad_to(&example.frame1, w, h),
