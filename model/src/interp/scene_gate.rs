@@ -41,7 +41,11 @@ impl<B: Backend> SceneGate<B> {
     /// A fresh gate.
     pub fn new(device: &B::Device) -> Self {
         Self {
-            linear: LinearConfig::new(STATISTICS, 1).init(device),
+            // Zeros: even odds before the fit, and a fit (a convex problem) that
+            // starts from the same point on every run.
+            linear: LinearConfig::new(STATISTICS, 1)
+                .with_initializer(burn::nn::Initializer::Zeros)
+                .init(device),
         }
     }
 
