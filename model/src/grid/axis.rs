@@ -104,6 +104,24 @@ const SHARP_FINER_ERROR_RATIO: f64 = 4.0;
 const WHOLE_MULTIPLE: f32 = 0.05;
 /// Multiples of the chosen pitch checked by redrawing.
 const MULTIPLES: [usize; 2] = [2, 3];
+/// How much coarser than the found pitch [`AxisAnalysis::swept`] looks.
+const SWEEP_RANGE: f32 = 1.6;
+/// How much finer than the found pitch [`AxisAnalysis::swept`] looks.
+const SWEEP_FINER_RANGE: f32 = 1.15;
+/// Local minima of the sweep checked, best criterion first.
+const SWEEP_MINIMA: usize = 5;
+/// How many times less redraw error a finer swept pitch must leave.
+const SWEEP_FINER_RATIO: f64 = 4.0;
+/// How many times less redraw error a coarser swept pitch must leave.
+const SWEEP_COARSER_RATIO: f64 = 2.0;
+/// How many times a polished minimum's redraw error may still fall in the scan.
+const SWEEP_SCAN_GAIN: f64 = 2.0;
+/// A found grid at least this confident ...
+const SWEEP_MAX_CONFIDENCE: f32 = 0.985;
+/// ... and with at least this spectral prominence is not swept: on 400 dev sprites
+/// of each smooth preset, none of the grids the ungated sweep replaced was such a
+/// grid, and they were 72% of the axes.
+const SWEEP_MAX_PROMINENCE: f32 = 3.5;
 /// Spectral peaks taken from each profile.
 const PEAKS_PER_PROFILE: usize = 5;
 /// Candidate pitches scored for coherence (the spectrally most prominent).
@@ -296,10 +314,66 @@ impl AxisAnalysis {
     /// Searches for the pitch of the axis (`None` when the axis has no content): the
     /// most coherent one, checked against coarser pitches (its multiples and the
     /// coarser coherent candidates) by how well each redraws the input, then
-    /// refined by the same redrawing.
+    /// refined by the same redrawing, and last checked against a sweep of the
+    /// redraw error along the pitch ([`Self::swept`]).
     pub fn best(&self) -> Option<Candidate> {
         let (chosen, ranked) = self.most_coherent()?;
-        Some(self.by_redraw(chosen, &ranked))
+        let found = self.by_redraw(chosen, &ranked);
+        Some(self.swept(found).unwrap_or(found))
+    }
+
+    /// A pitch from [`SWEEP_FINER_RANGE`] times finer to [`SWEEP_RANGE`] times
+    /// coarser than `found` that redraws a smooth upscale far better
+    /// ([`SWEEP_COARSER_RATIO`] or [`SWEEP_FINER_RATIO`] times less error, and a
+    /// lower criterion), found among the local minima of the redraw error swept
+    /// along the pitch (see [`RedrawRows::sweep`]) and then scanned and refined.
+    /// `None` where `found` redraws best as a sharp upscale or nothing does better,
+    /// and, unswept, where `found` is both confident and a clear spectral peak.
+    fn swept(&self, found: Candidate) -> Option<Candidate> {
+        if found.confidence() >= SWEEP_MAX_CONFIDENCE && found.prominence >= SWEEP_MAX_PROMINENCE {
+            return None;
+        }
+        let finest = (found.pitch / SWEEP_FINER_RANGE).max(MIN_PIXEL_SIZE);
+        let rows = self.redraw_rows(finest);
+        if rows.is_empty() {
+            return None;
+        }
+        let current = rows.fit(found.pitch, &[found.offset]);
+        if current.model.kernel == Kernel::Nearest {
+            return None;
+        }
+        let ratio = |p: f32| {
+            if p < found.pitch {
+                SWEEP_FINER_RATIO
+            } else {
+                SWEEP_COARSER_RATIO
+            }
+        };
+        let mut best: Option<Redraw> = None;
+        for m in rows
+            .sweep(
+                finest,
+                (found.pitch * SWEEP_RANGE).min(self.max_pitch()),
+                current.model.kernel,
+            )
+            .into_iter()
+            .filter(|m| (m.pitch / found.pitch - 1.0).abs() > DISTINCT_PITCH)
+            .take(SWEEP_MINIMA)
+        {
+            // Most stay far worse once polished; only those near enough are scanned.
+            let polished = rows.polish(m);
+            if polished.error * ratio(m.pitch) >= current.error * SWEEP_SCAN_GAIN {
+                continue;
+            }
+            let r = rows.refine(rows.scan(polished, PITCH_SCAN_REACH));
+            let reference = best.unwrap_or(current);
+            if r.error * ratio(r.pitch) < current.error && rows.criterion(&r) < rows.criterion(&reference) {
+                best = Some(r);
+            }
+        }
+        let r = best?;
+        let candidate = self.redrawn_candidate(&rows, &r);
+        (candidate.confidence() >= MIN_CONFIDENCE).then_some(candidate)
     }
 
     /// `chosen`, or a coarser pitch among its multiples and the `ranked` candidates
@@ -1167,6 +1241,21 @@ mod tests {
     fn sprite() -> ::image::RgbaImage {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/sprites/dngn__altars__beogh.png");
         ::image::open(path).expect("shipped sprite").to_rgba8()
+    }
+
+    #[test]
+    fn a_bilinear_upscale_read_at_a_wrong_pitch_is_swept_to_its_own() {
+        let s = 3.3;
+        let input = crate::degrade::resample(&sprite(), s, [0.4, 1.9], Kernel::Bilinear);
+        let analysis = AxisAnalysis::new(&[Plane::premultiplied(&input)]);
+        for wrong in [s * 1.12, s * 0.9, s * 0.7] {
+            let found = analysis
+                .swept(analysis.fit_fixed(wrong))
+                .unwrap_or_else(|| panic!("nothing swept from {wrong}"));
+            assert!((found.pitch / s - 1.0).abs() < 0.003, "from {wrong}: {}", found.pitch);
+        }
+        // The true grid stays.
+        assert!(analysis.swept(analysis.fit_fixed(s)).is_none());
     }
 
     /// The grid the scan and refinement reach from a start at `pitch`.

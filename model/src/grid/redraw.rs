@@ -33,6 +33,10 @@ const PHASE_STEP: f32 = 1.0 / 16.0;
 const COARSE_BLUR: f32 = 0.1;
 /// Blurs tried after it, in cells.
 const FINE_BLURS: [f32; 3] = [0.0, 0.2, 0.3];
+/// Drift of the last cell between two pitches of [`RedrawRows::sweep`], in cells.
+const SWEEP_DRIFT: f32 = 0.5;
+/// Phases [`RedrawRows::sweep`] tries at each pitch.
+const SWEEP_PHASES: usize = 3;
 /// Steps of [`RedrawRows::refine`]: relative pitch change and phase shift (in
 /// cells).
 const REFINE_STEPS: [(f32, f32); 3] = [(0.004, 0.04), (0.001, 0.01), (0.00025, 0.0025)];
@@ -286,6 +290,39 @@ impl RedrawRows {
         best
     }
 
+    /// The coarse redraws of every pitch from `from` to `to` by `kernel` (at the
+    /// coarse blur), in steps that move the last cell by [`SWEEP_DRIFT`] of a
+    /// cell, at [`SWEEP_PHASES`] phases each: the local minima of the error along
+    /// the pitch, lowest criterion first. The candidate pitches of the spectra and the
+    /// coherence miss a grid now and then (a bilinear upscale whose cells carry
+    /// little contrast), and the redraw error alone shows it.
+    pub fn sweep(&self, from: f32, to: f32, kernel: Kernel) -> Vec<Redraw> {
+        let mut along = Vec::new();
+        let mut pitch = from.max(super::MIN_PIXEL_SIZE);
+        let model = UpscaleModel {
+            kernel,
+            blur: COARSE_BLUR,
+        };
+        while pitch <= to {
+            let best = (0..SWEEP_PHASES)
+                .map(|k| self.redraw(pitch, pitch * k as f32 / SWEEP_PHASES as f32, model))
+                .min_by(|a, b| a.error.total_cmp(&b.error))
+                .expect("at least one phase");
+            along.push(best);
+            let cells = (self.width as f32 / pitch).max(1.0);
+            pitch *= 1.0 + SWEEP_DRIFT / cells;
+        }
+        let mut minima: Vec<Redraw> = (0..along.len())
+            .filter(|&i| {
+                let e = along[i].error;
+                (i == 0 || along[i - 1].error > e) && (i + 1 == along.len() || along[i + 1].error >= e)
+            })
+            .map(|i| along[i])
+            .collect();
+        minima.sort_by(|a, b| self.criterion(a).total_cmp(&self.criterion(b)));
+        minima
+    }
+
     /// `r` with its pitch and phase refined to redraw the rows better: per step, a
     /// parabola through three redraws along each of pitch and phase (the pitch
     /// scaled about the grid line nearest the middle of the axis, so that a change
@@ -377,6 +414,23 @@ mod tests {
         let s = d.scale;
         let c = criteria(&d.image, &[s, s * 2.0, s * 3.0, s * 1.5]);
         assert!(c[1..].iter().all(|&other| c[0] < other), "scale {s}: {c:?}");
+    }
+
+    #[test]
+    fn a_sweep_finds_a_bilinear_upscale_pitch_from_far_off() {
+        let input = resample(&sprite(), 3.3, [0.4, 1.9], Kernel::Bilinear);
+        let rows = RedrawRows::new(&[Plane::premultiplied(&input)]);
+        let minima = rows.sweep(2.0, 8.0, Kernel::Bilinear);
+        let best = minima.first().expect("a minimum");
+        // Within one step of the sweep (scan and refine take it from there).
+        let step = SWEEP_DRIFT * 3.3 / input.width() as f32;
+        assert!((best.pitch / 3.3 - 1.0).abs() < step, "{minima:?}");
+        assert!(
+            minima
+                .windows(2)
+                .all(|w| rows.criterion(&w[0]) <= rows.criterion(&w[1])),
+            "best criterion first"
+        );
     }
 
     #[test]
