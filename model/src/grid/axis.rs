@@ -365,7 +365,7 @@ impl AxisAnalysis {
             if polished.error * ratio(m.pitch) >= current.error * SWEEP_SCAN_GAIN {
                 continue;
             }
-            let r = rows.refine(rows.scan(polished, PITCH_SCAN_REACH));
+            let r = scanned_and_refined(&rows, polished);
             let reference = best.unwrap_or(current);
             if r.error * ratio(r.pitch) < current.error && rows.criterion(&r) < rows.criterion(&reference) {
                 best = Some(r);
@@ -419,9 +419,7 @@ impl AxisAnalysis {
                 best = (score, r);
             }
         }
-        // A pitch a few per cent off drifts whole cells over the axis, beyond what
-        // the refinement's parabolas travel: scan for it first.
-        let refined = redraw.refine(redraw.scan(best.1, PITCH_SCAN_REACH));
+        let refined = scanned_and_refined(&redraw, best.1);
         let nearby = self.nearby_pitch(&redraw, refined, ranked);
         let from_own = best.1 == own && nearby.is_none();
         let refined = nearby.unwrap_or(refined);
@@ -462,7 +460,7 @@ impl AxisAnalysis {
             if r.error >= NEARBY_GAIN * current.error {
                 continue;
             }
-            let r = redraw.refine(redraw.scan(r, PITCH_SCAN_REACH));
+            let r = scanned_and_refined(redraw, r);
             if r.error < NEARBY_GAIN * current.error && redraw.criterion(&r) < redraw.criterion(&current) {
                 best = Some(r);
             }
@@ -510,7 +508,7 @@ impl AxisAnalysis {
             if start.error * ratio * 0.5 >= current.error {
                 continue;
             }
-            let r = rows.refine(rows.scan(rows.polish(start), PITCH_SCAN_REACH));
+            let r = scanned_and_refined(&rows, rows.polish(start));
             if whole_fraction(r.pitch)
                 || (sharp && r.model.kernel != Kernel::Bicubic)
                 || r.error * ratio > current.error
@@ -924,6 +922,13 @@ impl AxisAnalysis {
     }
 }
 
+/// `r` scanned over the pitches within [`PITCH_SCAN_REACH`] (a pitch a few per cent
+/// off drifts whole cells over the axis, beyond what the refinement's parabolas
+/// travel), then refined.
+fn scanned_and_refined(rows: &RedrawRows, r: Redraw) -> Redraw {
+    rows.refine(rows.scan(r, PITCH_SCAN_REACH))
+}
+
 fn signal(values: &[f32], position0: f32) -> Signal<'_> {
     Signal { values, position0 }
 }
@@ -1261,7 +1266,7 @@ mod tests {
     /// The grid the scan and refinement reach from a start at `pitch`.
     fn refined_from(redraw: &RedrawRows, pitch: f32) -> Redraw {
         let phases: Vec<f32> = (0..8).map(|i| pitch * i as f32 / 8.0).collect();
-        redraw.refine(redraw.scan(redraw.fit(pitch, &phases), PITCH_SCAN_REACH))
+        scanned_and_refined(redraw, redraw.fit(pitch, &phases))
     }
 
     #[test]
