@@ -212,6 +212,19 @@ fn a_smooth_upscale_read_at_a_wrong_pitch_is_moved_to_its_own_by_the_sweep() {
     assert_restored_at_true_pitch("gui__skills__fighting.png", Preset::SoftAlpha);
 }
 
+/// Dev-split cases the whole step of the grid search fixed: the JPEG of a floor
+/// tile read at 11.23 for 5.62 (4% exact before) and the bilinear upscale of another
+/// read at 7.48 for 3.75 as a sharp grid (0% exact before), where the true pitch is
+/// the clearest spectral peak and redraws them far better, and the bilinear upscale
+/// of a belt read at half its pitch (2.26 for 4.52, 96% exact before), whose double
+/// redraws it better once scanned.
+#[test]
+fn a_grid_read_at_twice_or_half_its_pitch_steps_to_its_own() {
+    assert_restored_at_true_pitch("dngn__floor__cobble_blood12.png", Preset::Jpeg);
+    assert_restored_exactly("dngn__floor__lair0b.png", Preset::Bilinear);
+    assert_restored_exactly("player__legs__belt_gray.png", Preset::Bilinear);
+}
+
 /// A dev-split icon whose smooth upscales the coherence statistics read at a pitch
 /// that is no multiple of the true one (12.2 for 8.1 at large scale, 4.3 for 3.2
 /// bilinear): the true pitch, among the ranked candidates, redraws the input 18 to
