@@ -225,6 +225,17 @@ fn a_grid_read_at_twice_or_half_its_pitch_steps_to_its_own() {
     assert_restored_exactly("player__legs__belt_gray.png", Preset::Bilinear);
 }
 
+/// Two dev-split tiles whose large upscales found no grid (confidence 0.02 and 0.12
+/// on one axis): each axis had settled on a pitch two to three times finer that the
+/// other did not share, while the true pitch was the clearest spectral peak of
+/// both and fully coherent on both, and the last resort before "no grid" takes it.
+#[test]
+fn a_large_upscale_whose_axes_found_no_grid_takes_the_clearest_square_peak() {
+    for name in ["dngn__statues__statue_iron.png", "dngn__wall__cobalt_stone11.png"] {
+        assert_restored_at_true_pitch(name, Preset::Large);
+    }
+}
+
 /// A dev-split icon whose smooth upscales the coherence statistics read at a pitch
 /// that is no multiple of the true one (12.2 for 8.1 at large scale, 4.3 for 3.2
 /// bilinear): the true pitch, among the ranked candidates, redraws the input 18 to

@@ -1011,6 +1011,16 @@ impl AxisAnalysis {
         best
     }
 
+    /// The pitches of the most prominent spectral peaks of both profiles
+    /// ([`PEAKS_PER_PROFILE`] each) within the searched range.
+    pub fn peak_pitches(&self) -> Vec<f32> {
+        self.spectra
+            .iter()
+            .flat_map(|s| s.peaks(1.0 / self.max_pitch(), 1.0 / MIN_PIXEL_SIZE, PEAKS_PER_PROFILE))
+            .map(|(f, _)| 1.0 / f)
+            .collect()
+    }
+
     /// Turns a candidate into cells covering the axis.
     pub fn finish(&self, c: &Candidate) -> AxisGrid {
         AxisGrid::covering(self.width, c.pitch, c.offset, c.confidence())

@@ -65,9 +65,12 @@
 //!    spectrum; smooth upscales of walls and floors read half theirs where the
 //!    double redraws better only once scanned.
 //!
-//! Both axes are then reconciled on the assumption of square pixels. When no
-//! candidate is coherent enough, a typed [`SpriteDxError::NoGridFound`] carries the
-//! best confidence instead of a guess.
+//! Both axes are then reconciled on the assumption of square pixels. When an axis
+//! is still not coherent enough, the pitches of the clearest spectral peaks of both
+//! axes are tried as square pixels (a large upscale's axes can each settle on a
+//! finer pitch the other does not share); where none is confident and a clear peak
+//! on both, a typed [`SpriteDxError::NoGridFound`] carries the best confidence
+//! instead of a guess.
 //!
 //! Before all of this, piecewise-constant input (a nearest-neighbour upscale of
 //! pitch 2 or more, integer or not) is tested for an exact lattice of cell
@@ -97,6 +100,12 @@ pub const MIN_CONFIDENCE: f32 = 0.35;
 /// Relative difference under which the pitches of two axes count as one square
 /// pixel.
 const SQUARE_TOLERANCE: f32 = 0.02;
+/// Least spectral prominence, on both axes, of a pitch taken by [`square_peak`].
+const PEAK_RESCUE_PROMINENCE: f32 = 2.0;
+/// Share of the best confidence within which [`square_peak`] takes the coarsest.
+const PEAK_RESCUE_SHARE: f32 = 0.95;
+/// Largest relative difference of the two axes' pitches in [`square_peak`].
+const PEAK_RESCUE_SQUARE: f32 = 0.05;
 
 /// A detected pixel grid: cell `(i, j)` covers input pixels whose centres lie in
 /// `[offset.x + i * pixel_size.x, offset.x + (i + 1) * pixel_size.x)` (and likewise in y),
@@ -230,7 +239,10 @@ pub fn detect_shared_grid(images: &[RgbaImage], hints: &GridHints) -> Result<Gri
     let (bx, by) = (rescue(&x, bx), rescue(&y, by));
     for (axis, c) in [("x", &bx), ("y", &by)] {
         if c.confidence() < MIN_CONFIDENCE {
-            return Err(no_grid(axis, c.confidence()));
+            return match square_peak(&x, &y) {
+                Some((bx, by)) => Ok(Grid::from_axes(x.finish(&bx), y.finish(&by))),
+                None => Err(no_grid(axis, c.confidence())),
+            };
         }
     }
     Ok(Grid::from_axes(x.finish(&bx), y.finish(&by)))
@@ -305,6 +317,37 @@ fn square_pixels(x: &AxisAnalysis, bx: Candidate, y: &AxisAnalysis, by: Candidat
             }
         }
     }
+}
+
+/// The last resort before "no grid": the pitches of the clearest spectral peaks of
+/// both axes, each fitted on both axes as square pixels, and of those confident on
+/// both and a clear peak on both ([`PEAK_RESCUE_PROMINENCE`]), the coarsest within
+/// [`PEAK_RESCUE_SHARE`] of the most confident (a half pitch of a large upscale
+/// is often as coherent as the pitch itself). On the dev split's large preset,
+/// where twenty sprites found no grid, the searches of each axis had settled on
+/// two to three times finer pitches that did not agree, while the true pitch was
+/// the clearest peak of both spectra (prominence 4-7) and fully coherent on both.
+fn square_peak(x: &AxisAnalysis, y: &AxisAnalysis) -> Option<(Candidate, Candidate)> {
+    let fits: Vec<(f32, Candidate, Candidate)> = x
+        .peak_pitches()
+        .into_iter()
+        .chain(y.peak_pitches())
+        .map(|p| {
+            let cx = x.fit_near(p);
+            let cy = y.fit_near(cx.pitch);
+            (cx.confidence().min(cy.confidence()), cx, cy)
+        })
+        .filter(|(confidence, cx, cy)| {
+            *confidence >= MIN_CONFIDENCE
+                && cx.prominence.min(cy.prominence) >= PEAK_RESCUE_PROMINENCE
+                && (cx.pitch / cy.pitch - 1.0).abs() <= PEAK_RESCUE_SQUARE
+        })
+        .collect();
+    let most = fits.iter().map(|f| f.0).fold(0.0, f32::max);
+    fits.into_iter()
+        .filter(|f| f.0 >= most * PEAK_RESCUE_SHARE)
+        .max_by(|a, b| a.1.pitch.total_cmp(&b.1.pitch))
+        .map(|(_, cx, cy)| (cx, cy))
 }
 
 /// Axes that still disagree after [`square_pixels`] (one of them has mostly found
