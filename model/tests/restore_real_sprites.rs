@@ -236,6 +236,16 @@ fn a_large_upscale_whose_axes_found_no_grid_takes_the_clearest_square_peak() {
     }
 }
 
+/// Two dev-split floor tiles read on a weak spectral peak (7.09 for 4.35 bicubic,
+/// 1.51 for 3.86 bilinear; 0% exact before): the clearest peak of both spectra,
+/// confident on both axes and redrawing them better, takes its place, and both
+/// restore exactly.
+#[test]
+fn a_grid_on_a_weak_spectral_peak_gives_way_to_a_clearer_square_one() {
+    assert_restored_exactly("dngn__floor__spider00.png", Preset::Bicubic);
+    assert_restored_exactly("dngn__floor__spider04.png", Preset::Bilinear);
+}
+
 /// A dev-split icon whose smooth upscales the coherence statistics read at a pitch
 /// that is no multiple of the true one (12.2 for 8.1 at large scale, 4.3 for 3.2
 /// bilinear): the true pitch, among the ranked candidates, redraws the input 18 to

@@ -265,7 +265,9 @@ impl AxisAnalysis {
         MAX_PIXEL_SIZE.min(self.width as f32 / 2.0).max(MIN_PIXEL_SIZE)
     }
 
-    fn prominence(&self, p: f32) -> f32 {
+    /// The whitened spectral peak height at pitch `p` (the larger of the two
+    /// profiles').
+    pub fn prominence(&self, p: f32) -> f32 {
         self.spectra[0]
             .prominence_at(1.0 / p)
             .max(self.spectra[1].prominence_at(1.0 / p))
