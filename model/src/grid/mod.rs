@@ -111,15 +111,17 @@ const PEAK_RESCUE_SHARE: f32 = 0.95;
 const PEAK_RESCUE_SQUARE: f32 = 0.05;
 /// A grid found whose pitch is a spectral peak under this prominence (on either
 /// axis) ...
-const WEAK_PEAK: f32 = 1.5;
+const WEAK_PEAK: f32 = 2.5;
 /// ... gives way to the pitch of [`square_peak`] where that peak is at least this
 /// many times as prominent (on both axes) and its grid redraws both axes better
 /// ([`redrawn_better`]). On the dev split's five smooth and JPEG presets (2182
-/// sprites each), the prominence gates alone moved 59 grids read wrong to their
-/// true pitch and none read right (within 3% on both axes), but 13 of the
+/// sprites each), gates of 1.5 and 2 alone moved 59 grids read wrong to their true
+/// pitch and none read right (within 3% on both axes), but 13 of the
 /// nearest-neighbour upscales by 2, whose pitch sits at the edge of the spectrum,
-/// where prominence says little; with the redraw check, 48 and 1.
-const CLEARER_PEAK_RATIO: f32 = 2.0;
+/// where prominence says little; with the redraw check, 48 and 1. These gates (2.5
+/// and 1.5) fix 18 more sprite-preset cases and lose 1; 4 and 1.2 lost 32 (grids
+/// halved: a finer grid redraws better whatever it is).
+const CLEARER_PEAK_RATIO: f32 = 1.5;
 
 /// A detected pixel grid: cell `(i, j)` covers input pixels whose centres lie in
 /// `[offset.x + i * pixel_size.x, offset.x + (i + 1) * pixel_size.x)` (and likewise in y),
