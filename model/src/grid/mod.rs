@@ -351,11 +351,10 @@ fn square_pixels(x: &AxisAnalysis, bx: Candidate, y: &AxisAnalysis, by: Candidat
 
 /// The last resort before "no grid", and the check of a grid found on a weak
 /// spectral peak ([`WEAK_PEAK`], [`CLEARER_PEAK_RATIO`]): the pitches of the
-/// clearest spectral peaks of both axes, each fitted on both axes as square
-/// pixels, and of those confident on
-/// both and a clear peak on both ([`PEAK_RESCUE_PROMINENCE`]), the coarsest within
-/// [`PEAK_RESCUE_SHARE`] of the most confident (a half pitch of a large upscale
-/// is often as coherent as the pitch itself). On the dev split's large preset,
+/// clearest spectral peaks of both axes, each fitted on both axes as square pixels;
+/// of those confident and a clear peak ([`PEAK_RESCUE_PROMINENCE`]) on both axes,
+/// the coarsest within [`PEAK_RESCUE_SHARE`] of the most confident (a half pitch of
+/// a large upscale is often as coherent as the pitch itself). On the dev split's large preset,
 /// where twenty sprites found no grid, the searches of each axis had settled on
 /// two to three times finer pitches that did not agree, while the true pitch was
 /// the clearest peak of both spectra (prominence 4-7) and fully coherent on both.
