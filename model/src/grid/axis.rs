@@ -402,10 +402,7 @@ impl AxisAnalysis {
             if step.finer && current.model.kernel != Kernel::Nearest {
                 continue;
             }
-            let phases: Vec<f32> = (0..PHASE_STARTS)
-                .map(|k| found.offset + pitch * k as f32 / PHASE_STARTS as f32)
-                .collect();
-            let r = scanned_and_refined(&rows, rows.fit(pitch, &phases));
+            let r = scanned_and_refined(&rows, rows.fit(pitch, &phase_starts(found.offset, pitch)));
             let now = rows.criterion(&current);
             let fall = (now - rows.criterion(&r)) / now.abs();
             if fall <= 0.0 || self.prominence(r.pitch) <= least_peak || best.as_ref().is_some_and(|b| b.0 >= fall) {
@@ -651,11 +648,7 @@ impl AxisAnalysis {
             return None;
         }
         let now = redraw.criterion(&redraw.fit(current.pitch, &[current.offset]));
-        let start = self.fit_fixed(pitch).offset;
-        let phases: Vec<f32> = (0..PHASE_STARTS)
-            .map(|k| start + pitch * k as f32 / PHASE_STARTS as f32)
-            .collect();
-        let other = redraw.refine(redraw.fit(pitch, &phases));
+        let other = redraw.refine(redraw.fit(pitch, &phase_starts(self.fit_fixed(pitch).offset, pitch)));
         Some((redraw.criterion(&other) - now, self.redrawn_candidate(&redraw, &other)))
     }
 
@@ -1034,6 +1027,13 @@ impl AxisAnalysis {
 /// travel), then refined.
 fn scanned_and_refined(rows: &RedrawRows, r: Redraw) -> Redraw {
     rows.refine(rows.scan(r, PITCH_SCAN_REACH))
+}
+
+/// [`PHASE_STARTS`] phases of `pitch` from `start`, evenly spread over a cell.
+fn phase_starts(start: f32, pitch: f32) -> Vec<f32> {
+    (0..PHASE_STARTS)
+        .map(|k| start + pitch * k as f32 / PHASE_STARTS as f32)
+        .collect()
 }
 
 fn signal(values: &[f32], position0: f32) -> Signal<'_> {
