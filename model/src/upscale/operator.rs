@@ -1,5 +1,7 @@
 //! One axis of an upscale: the weight of every cell in every input pixel.
 
+use std::sync::OnceLock;
+
 use super::{BandCholesky, UpscaleModel};
 use crate::degrade::Kernel;
 
@@ -17,6 +19,28 @@ pub(crate) struct AxisOperator {
     pub span: usize,
     /// Cells along the axis.
     pub cells: usize,
+    /// The transpose, built the first time a projection asks for it.
+    columns: OnceLock<Columns>,
+}
+
+/// The transpose of an [`AxisOperator`]: for every cell, the input pixels (or
+/// bins) that see it with a nonzero weight, in ascending order. A projection
+/// `Aᵀ y` summed cell by cell from it adds the same terms in the same order as one
+/// spread pixel by pixel (the zero weights it leaves out add nothing), and keeps
+/// each sum in registers.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Columns {
+    /// Where the entries of each cell start in `entries` (`cells + 1` of them).
+    starts: Vec<usize>,
+    /// `(pixel, weight)` of every cell in turn.
+    entries: Vec<(usize, f32)>,
+}
+
+impl Columns {
+    /// `(pixel, weight)` of the pixels that see cell `i`, in ascending order.
+    pub(crate) fn of(&self, i: usize) -> &[(usize, f32)] {
+        &self.entries[self.starts[i]..self.starts[i + 1]]
+    }
 }
 
 impl AxisOperator {
@@ -188,7 +212,34 @@ impl AxisOperator {
             weights,
             span,
             cells,
+            columns: OnceLock::new(),
         }
+    }
+
+    /// The transpose of this operator (built once, on the first call).
+    pub(crate) fn columns(&self) -> &Columns {
+        self.columns.get_or_init(|| {
+            // The taps of every pixel that fall on a cell, pixel by pixel.
+            let taps = || {
+                (0..self.rows()).flat_map(move |x| {
+                    let (f, w) = self.row(x);
+                    w.iter()
+                        .enumerate()
+                        .filter(move |&(a, &wa)| wa != 0.0 && f + a < self.cells)
+                        .map(move |(a, &wa)| (f + a, x, wa))
+                })
+            };
+            let mut starts = vec![0usize; self.cells + 1];
+            taps().for_each(|(i, _, _)| starts[i + 1] += 1);
+            (0..self.cells).for_each(|i| starts[i + 1] += starts[i]);
+            let mut next = starts.clone();
+            let mut entries = vec![(0usize, 0.0f32); starts[self.cells]];
+            for (i, x, w) in taps() {
+                entries[next[i]] = (x, w);
+                next[i] += 1;
+            }
+            Columns { starts, entries }
+        })
     }
 
     /// Input pixels (or bins) the operator draws.
@@ -328,6 +379,35 @@ mod tests {
             for (j, &s) in strided.iter().enumerate() {
                 let at = full[1 + 3 * j];
                 assert!((s - at).abs() < 1e-4, "{model:?}: pixel {j}: {s} vs {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_columns_of_an_operator_project_as_its_rows_do() {
+        let image: Vec<f32> = (0..200).map(|x| ((x * 53) % 17) as f32 - 8.0).collect();
+        for (model, _, _) in drawings(|model| AxisOperator::strided(200, 40, 5.3, -7.1, model, 3)) {
+            for op in [
+                AxisOperator::strided(200, 40, 5.3, -7.1, model, 3),
+                AxisOperator::binned(200, 40, 5.3, -7.1, model, 4),
+            ] {
+                // `Aᵀ y` spread pixel by pixel over the cells each sees.
+                let mut spread = vec![0.0f32; op.cells];
+                for (x, &v) in image.iter().enumerate().take(op.rows()) {
+                    let (f, w) = op.row(x);
+                    for (sum, &wa) in spread[f..].iter_mut().zip(w) {
+                        *sum += wa * v;
+                    }
+                }
+                let columns = op.columns();
+                for (i, &expected) in spread.iter().enumerate() {
+                    let entries = columns.of(i);
+                    assert!(entries.windows(2).all(|e| e[0].0 < e[1].0), "{model:?}: cell {i} out of order");
+                    assert!(entries.iter().all(|&(_, w)| w != 0.0));
+                    let gathered = entries.iter().fold(0.0f32, |sum, &(x, wa)| sum + wa * image[x]);
+                    // The same terms in the same order: the same bits.
+                    assert_eq!(gathered.to_bits(), expected.to_bits(), "{model:?}: cell {i}");
+                }
             }
         }
     }

@@ -60,22 +60,25 @@ impl ClampBeforeBlur {
     /// `B (clamp(K c) - K c)` for the premultiplied cells `cells` (`[cells_y][cells_x]`)
     /// at the pixels the fit reads, `[rows][columns]`; `None` when nothing is clamped.
     pub(super) fn correction(&self, cells: &[[f64; 4]]) -> Option<Vec<[f32; 4]>> {
-        let (clamped, rows_changed) = self.clamped_change(cells)?;
+        let (mut across, rows_changed) = self.clamped_change(cells)?;
         let [width, height] = self.size;
-        // Along x, on the rows the clamp changed, each row padded with copies of its
-        // end pixels: [height][width]
+        // Along x, in place on the rows the clamp changed (the others are zero), each
+        // row copied out padded with copies of its end pixels: [height][width]
         let rx = self.blur[0].len() / 2;
         let mut padded = vec![[0.0f32; 4]; width + 2 * rx];
-        let mut across = vec![[0.0f32; 4]; height * width];
         for y in (0..height).filter(|&y| rows_changed[y]) {
-            let line = &clamped[y * width..(y + 1) * width];
+            let line = &mut across[y * width..(y + 1) * width];
             padded[..rx].fill(line[0]);
             padded[rx..rx + width].copy_from_slice(line);
             padded[rx + width..].fill(line[width - 1]);
-            for (x, out) in across[y * width..(y + 1) * width].iter_mut().enumerate() {
+            for (x, out) in line.iter_mut().enumerate() {
+                // Summed in a local (from zero, as before): the same sums, kept
+                // in registers.
+                let mut sum = [0.0f32; 4];
                 for (&g, p) in self.blur[0].iter().zip(&padded[x..]) {
-                    (0..4).for_each(|c| out[c] += g * p[c]);
+                    (0..4).for_each(|c| sum[c] += g * p[c]);
                 }
+                *out = sum;
             }
         }
         // Along y, each pixel summed over the changed rows under the taps: [height][width]
@@ -89,10 +92,12 @@ impl ClampBeforeBlur {
                 rows_changed[from].then_some((g, from * width))
             }));
             for (x, o) in line.iter_mut().enumerate() {
+                let mut sum = [0.0f32; 4];
                 for &(g, start) in &taps {
                     let p = across[start + x];
-                    (0..4).for_each(|c| o[c] += g * p[c]);
+                    (0..4).for_each(|c| sum[c] += g * p[c]);
                 }
+                *o = sum;
             }
         }
         Some(out)
@@ -111,9 +116,11 @@ impl ClampBeforeBlur {
         for (row, drawn) in cells.chunks_exact(cw).zip(drawn_rows.chunks_exact_mut(width)) {
             for (x, v) in drawn.iter_mut().enumerate() {
                 let (f, w) = kx.row(x);
+                let mut sum = [0.0f32; 4];
                 for (&wa, cell) in w.iter().zip(&row[f.min(cw)..]) {
-                    (0..4).for_each(|c| v[c] += wa * cell[c]);
+                    (0..4).for_each(|c| sum[c] += wa * cell[c]);
                 }
+                *v = sum;
             }
         }
         let mut change = vec![[0.0f32; 4]; height * width];
@@ -126,10 +133,12 @@ impl ClampBeforeBlur {
             sources.clear();
             sources.extend(w.iter().copied().zip(drawn_rows.chunks_exact(width).skip(f)));
             for (x, v) in line.iter_mut().enumerate() {
+                let mut sum = [0.0f32; 4];
                 for &(wb, source) in &sources {
                     let p = source[x];
-                    (0..4).for_each(|c| v[c] += wb * p[c]);
+                    (0..4).for_each(|c| sum[c] += wb * p[c]);
                 }
+                *v = sum;
             }
             for v in line.iter_mut() {
                 let alpha = v[3].clamp(0.0, 255.0);

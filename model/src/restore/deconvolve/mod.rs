@@ -214,50 +214,41 @@ impl<'a> CellSolver<'a> {
     fn solve(&self, input: &Premultiplied) -> CellFit {
         let (ax, ay) = (self.ax, self.ay);
         let (cw, ch) = (ax.cells, ay.cells);
-        // Along x: every input row becomes a row of cells, projected and solved.
-        // [height][cells_x] each
+        // Along x: every input row projected on the cells. [height][cells_x]
         let mut projected_rows = vec![[0.0f64; 4]; input.height * cw];
-        let mut rows = vec![[0.0f64; 4]; input.height * cw];
-        let mut sums = vec![[0.0f32; 4]; cw];
-        for y in 0..input.height {
-            sums.iter_mut().for_each(|v| *v = [0.0; 4]);
-            let mut any = false;
-            for (x, p) in input.pixels[y * input.width..(y + 1) * input.width].iter().enumerate() {
-                if *p == [0.0; 4] {
-                    continue; // contributes nothing
-                }
-                any = true;
-                let (f, w) = ax.row(x);
-                for (sum, &wa) in sums[f..].iter_mut().zip(w) {
+        let columns = ax.columns();
+        for (line, out) in input
+            .pixels
+            .chunks_exact(input.width)
+            .zip(projected_rows.chunks_exact_mut(cw))
+        {
+            if line.iter().all(|p| *p == [0.0; 4]) {
+                continue; // a zero row projects to zeros
+            }
+            for (i, o) in out.iter_mut().enumerate() {
+                let mut sum = [0.0f32; 4];
+                for &(x, wa) in columns.of(i) {
+                    let p = line[x];
                     (0..4).for_each(|c| sum[c] += wa * p[c]);
                 }
+                *o = sum.map(f64::from);
             }
-            if !any {
-                continue; // a zero row projects and solves to zeros
-            }
-            let range = y * cw..(y + 1) * cw;
-            for (o, s) in projected_rows[range.clone()].iter_mut().zip(&sums) {
-                *o = s.map(f64::from);
-            }
-            rows[range.clone()].copy_from_slice(&projected_rows[range.clone()]);
-            self.fx.solve(&mut rows[range]);
         }
-        // Along y: every column of cells. [cells_y][cells_x]
-        let project_y = |rows: &[[f64; 4]]| {
-            let mut cells = vec![[0.0f64; 4]; ch * cw];
-            for y in 0..input.height {
-                let (f, w) = ay.row(y);
-                for (b, &wb) in w.iter().enumerate().take(ch.saturating_sub(f)) {
-                    let (src, dst) = (&rows[y * cw..(y + 1) * cw], &mut cells[(f + b) * cw..(f + b + 1) * cw]);
-                    for (d, s) in dst.iter_mut().zip(src) {
-                        (0..4).for_each(|c| d[c] += wb as f64 * s[c]);
-                    }
+        // Along y: `A_yᵀ Y A_x`, [cells_y][cells_x].
+        let mut projected = vec![[0.0f64; 4]; ch * cw];
+        for (y, src) in projected_rows.chunks_exact(cw).enumerate() {
+            let (f, w) = ay.row(y);
+            for (b, &wb) in w.iter().enumerate().take(ch.saturating_sub(f)) {
+                for (d, s) in projected[(f + b) * cw..(f + b + 1) * cw].iter_mut().zip(src) {
+                    (0..4).for_each(|c| d[c] += wb as f64 * s[c]);
                 }
             }
-            cells
-        };
-        let projected = project_y(&projected_rows);
-        let mut fitted = project_y(&rows);
+        }
+        // The two solves commute with the projections: `(A_yᵀA_y)⁻¹ A_yᵀ Y A_x
+        // (A_xᵀA_x)⁻¹` solves each row of cells along x (not each input row),
+        // then each column along y.
+        let mut fitted = projected.clone();
+        fitted.chunks_exact_mut(cw).for_each(|row| self.fx.solve(row));
         let mut column = vec![[0.0f64; 4]; ch];
         for i in 0..cw {
             (0..ch).for_each(|j| column[j] = fitted[j * cw + i]);

@@ -386,16 +386,17 @@ impl SmoothFit {
             }
         }
         let mut drawn = vec![[0.0f64; 3]; self.input.height * width];
-        for y in 0..self.input.height {
+        for (y, line) in drawn.chunks_exact_mut(width).enumerate() {
             let (f, w) = ay.row(y);
-            for (b, &wb) in w.iter().enumerate().take(ch.saturating_sub(f)) {
-                let (src, dst) = (
-                    &rows[(f + b) * width..(f + b + 1) * width],
-                    &mut drawn[y * width..(y + 1) * width],
-                );
-                for (d, s) in dst.iter_mut().zip(src) {
-                    (0..3).for_each(|c| d[c] += f64::from(wb) * s[c]);
+            let taps = &w[..w.len().min(ch.saturating_sub(f))];
+            for (x, d) in line.iter_mut().enumerate() {
+                // Summed in a local from zero: the same sums, kept in registers.
+                let mut sum = [0.0f64; 3];
+                for (b, &wb) in taps.iter().enumerate() {
+                    let s = rows[(f + b) * width + x];
+                    (0..3).for_each(|c| sum[c] += f64::from(wb) * s[c]);
                 }
+                *d = sum;
             }
         }
         for (d, change) in drawn.iter_mut().zip(&self.clamped) {
@@ -409,28 +410,29 @@ impl SmoothFit {
     fn project(&self, image: &[[f64; 3]]) -> Vec<[f64; 3]> {
         let [ax, ay] = &self.operators;
         let (cw, ch, width) = (ax.cells, ay.cells, self.input.width);
+        let (columns_x, columns_y) = (ax.columns(), ay.columns());
         // [cells_y][width]
         let mut rows = vec![[0.0f64; 3]; ch * width];
-        for y in 0..self.input.height {
-            let (f, w) = ay.row(y);
-            for (b, &wb) in w.iter().enumerate().take(ch.saturating_sub(f)) {
-                let (src, dst) = (
-                    &image[y * width..(y + 1) * width],
-                    &mut rows[(f + b) * width..(f + b + 1) * width],
-                );
-                for (d, s) in dst.iter_mut().zip(src) {
-                    (0..3).for_each(|c| d[c] += f64::from(wb) * s[c]);
+        for (j, row) in rows.chunks_exact_mut(width).enumerate() {
+            let taps = columns_y.of(j);
+            for (x, d) in row.iter_mut().enumerate() {
+                let mut sum = [0.0f64; 3];
+                for &(y, wb) in taps {
+                    let s = image[y * width + x];
+                    (0..3).for_each(|c| sum[c] += f64::from(wb) * s[c]);
                 }
+                *d = sum;
             }
         }
         let mut cells = vec![[0.0f64; 3]; ch * cw];
-        for j in 0..ch {
-            for x in 0..width {
-                let (f, w) = ax.row(x);
-                let s = rows[j * width + x];
-                for (a, &wa) in w.iter().enumerate().take(cw.saturating_sub(f)) {
-                    (0..3).for_each(|c| cells[j * cw + f + a][c] += f64::from(wa) * s[c]);
+        for (row, out) in rows.chunks_exact(width).zip(cells.chunks_exact_mut(cw)) {
+            for (i, d) in out.iter_mut().enumerate() {
+                let mut sum = [0.0f64; 3];
+                for &(x, wa) in columns_x.of(i) {
+                    let s = row[x];
+                    (0..3).for_each(|c| sum[c] += f64::from(wa) * s[c]);
                 }
+                *d = sum;
             }
         }
         cells

@@ -132,6 +132,7 @@ fn row_error(rows: &Premultiplied, op: &AxisOperator) -> f64 {
     let full = (op.ridge(&full_band), op.normal_factor(&full_band));
     let mut projected = vec![[0.0f64; 3]; n];
     let mut band = vec![0.0f64; n * span];
+    let columns = op.columns();
     let mut total = 0.0;
     for row in rows.pixels.chunks_exact(rows.width) {
         let opaque = row.iter().filter(|p| p[3] >= FULLY_OPAQUE).count();
@@ -143,19 +144,28 @@ fn row_error(rows: &Premultiplied, op: &AxisOperator) -> f64 {
         if !whole {
             band.iter_mut().for_each(|b| *b = 0.0);
         }
+        // Cell by cell, over the pixels that see it in ascending order (the same
+        // sums as spreading each pixel over its cells).
+        for (i, sum) in projected.iter_mut().enumerate() {
+            for &(x, wa) in columns.of(i) {
+                let p = row[x];
+                if p[3] >= FULLY_OPAQUE {
+                    (0..3).for_each(|c| sum[c] += f64::from(wa) * f64::from(p[c]));
+                }
+            }
+        }
         let mut squares = 0.0;
         for (x, p) in row.iter().enumerate() {
             if p[3] < FULLY_OPAQUE {
                 continue;
             }
-            let (f, w) = op.row(x);
-            for a in 0..span.min(n.saturating_sub(f)) {
-                let wa = f64::from(w[a]);
-                if wa == 0.0 {
-                    continue;
-                }
-                (0..3).for_each(|c| projected[f + a][c] += wa * f64::from(p[c]));
-                if !whole {
+            if !whole {
+                let (f, w) = op.row(x);
+                for a in 0..span.min(n.saturating_sub(f)) {
+                    let wa = f64::from(w[a]);
+                    if wa == 0.0 {
+                        continue;
+                    }
                     for b in a..span.min(n - f) {
                         band[(f + a) * span + (b - a)] += wa * f64::from(w[b]);
                     }
