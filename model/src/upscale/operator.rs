@@ -147,12 +147,29 @@ impl AxisOperator {
             }
         }
         let source = |x: i64| x.clamp(image.0, image.1);
-        // Taps of the source pixels some bin reads, computed once each.
+        // Taps of the source pixels some bin reads, computed once each: the
+        // windows of the bins (clamped to the image) are marked, then filled.
         let lowest = source(-radius);
         let highest = source(pixels as i64 + filter.len() as i64);
-        let mut taps: Vec<Option<[(i64, f32); 4]>> = vec![None; (highest - lowest + 1).max(0) as usize];
-        let mut tap =
-            |x: i64| *taps[(x - lowest) as usize].get_or_insert_with(|| kernel_taps(x, pitch, offset, model.kernel));
+        let mut taps = vec![PixelTaps::default(); (highest - lowest + 1).max(0) as usize];
+        let mut filled_to = lowest - 1;
+        for &s in &starts {
+            let start = s as i64 - radius;
+            let (from, to) = (
+                source(start).max(filled_to + 1),
+                source(start + filter.len() as i64 - 1),
+            );
+            for x in from..=to {
+                taps[(x - lowest) as usize] = PixelTaps::new(kernel_taps(x, pitch, offset, model.kernel), cells);
+            }
+            filled_to = filled_to.max(to);
+        }
+        let tap = |x: i64| &taps[(x - lowest) as usize];
+        // Slots of a pixel's taps that hold consecutive cells (see `kernel_taps`).
+        let slots = match model.kernel {
+            Kernel::Nearest => 1,
+            kernel => 2 * kernel.radius() as usize,
+        };
         let bins = starts.len();
         // Cells one bin can see at most: tap cells never fall as x grows, so a
         // bin's lie between its first source pixel's first tap and its last
@@ -161,18 +178,15 @@ impl AxisOperator {
             .iter()
             .map(|&s| {
                 let start = s as i64 - radius;
-                let first = tap(source(start))[0].0;
-                let last = tap(source(start + filter.len() as i64 - 1))
-                    .iter()
-                    .map(|t| t.0)
-                    .max()
-                    .unwrap_or(first);
+                let first = tap(source(start)).first;
+                let last = tap(source(start + filter.len() as i64 - 1)).first + slots as i64 - 1;
                 (first, last)
             })
             .collect();
         let widest = reaches.iter().map(|&(f, l)| (l - f + 1) as usize).max().unwrap_or(1);
         // One pass: every bin's weights from its first possible cell, then the
-        // range of cells some nonzero tap reaches.
+        // range of cells some nonzero tap reaches. A tap of no weight or off the
+        // cells adds zero, which changes no sum.
         let mut scratch = vec![0.0f32; bins * widest];
         let mut ranges = vec![(i64::MAX, i64::MIN); bins];
         for (j, &s) in starts.iter().enumerate() {
@@ -181,11 +195,13 @@ impl AxisOperator {
             let (lo, hi) = &mut ranges[j];
             let start = s as i64 - radius;
             for (k, &h) in filter.iter().enumerate() {
-                for (i, w) in tap(source(start + k as i64)) {
-                    if w != 0.0 && i >= 0 && (i as usize) < cells {
-                        row[(i - base) as usize] += h * w;
-                        (*lo, *hi) = ((*lo).min(i), (*hi).max(i));
-                    }
+                let t = tap(source(start + k as i64));
+                let at = (t.first - base) as usize;
+                for (sum, &w) in row[at..at + slots].iter_mut().zip(&t.weights) {
+                    *sum += h * w;
+                }
+                if let Some((l, r)) = t.reach {
+                    (*lo, *hi) = ((*lo).min(l), (*hi).max(r));
                 }
             }
         }
@@ -311,6 +327,34 @@ impl NormalBand {
     }
 }
 
+/// The taps of one source pixel before the blur, as [`AxisOperator::build`] adds
+/// them: the weights of the consecutive cells from `first`, zero where a tap has no
+/// weight or falls off the cells, and the range of cells the others reach.
+#[derive(Clone, Copy, Default)]
+struct PixelTaps {
+    first: i64,
+    weights: [f32; 4],
+    reach: Option<(i64, i64)>,
+}
+
+impl PixelTaps {
+    fn new(taps: [(i64, f32); 4], cells: usize) -> Self {
+        let mut weights = [0.0f32; 4];
+        let mut reach: Option<(i64, i64)> = None;
+        for (slot, (i, w)) in weights.iter_mut().zip(taps) {
+            if w != 0.0 && i >= 0 && (i as usize) < cells {
+                *slot = w;
+                reach = Some(reach.map_or((i, i), |(l, r)| (l.min(i), r.max(i))));
+            }
+        }
+        Self {
+            first: taps[0].0,
+            weights,
+            reach,
+        }
+    }
+}
+
 /// The taps `(cell, weight)` of input pixel `x` before the blur, in a fixed array
 /// (a bicubic kernel has four; zero weights are empty slots): operators are built
 /// for every candidate grid, and one allocation per pixel showed in profiles.
@@ -402,7 +446,10 @@ mod tests {
                 let columns = op.columns();
                 for (i, &expected) in spread.iter().enumerate() {
                     let entries = columns.of(i);
-                    assert!(entries.windows(2).all(|e| e[0].0 < e[1].0), "{model:?}: cell {i} out of order");
+                    assert!(
+                        entries.windows(2).all(|e| e[0].0 < e[1].0),
+                        "{model:?}: cell {i} out of order"
+                    );
                     assert!(entries.iter().all(|&(_, w)| w != 0.0));
                     let gathered = entries.iter().fold(0.0f32, |sum, &(x, wa)| sum + wa * image[x]);
                     // The same terms in the same order: the same bits.

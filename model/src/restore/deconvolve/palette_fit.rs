@@ -152,15 +152,21 @@ impl SmoothFit {
         let (sx, sy) = (self.normals[0].span, self.normals[1].span);
         let mut gram = vec![0.0f64; k * k];
         let mut rhs = vec![[0.0f64; 3]; k];
+        // `(AᵀA)[ix][jx]` of the neighbours of one column of cells, looked up once.
+        let mut normal_x = vec![0.0f64; 2 * sx];
         for iy in 0..ch {
             for ix in 0..cw {
                 let Some(a) = member[iy * cw + ix] else { continue };
                 let i = iy * cw + ix;
                 (0..3).for_each(|c| rhs[a][c] += self.fit.projected[i][c]);
+                let columns = (ix + 1).saturating_sub(sx)..(ix + sx).min(cw);
+                for (n, jx) in normal_x.iter_mut().zip(columns.clone()) {
+                    *n = self.normals[0].at(ix, jx);
+                }
                 for jy in (iy + 1).saturating_sub(sy)..(iy + sy).min(ch) {
                     let ny = self.normals[1].at(iy, jy);
-                    for jx in (ix + 1).saturating_sub(sx)..(ix + sx).min(cw) {
-                        let n = ny * self.normals[0].at(ix, jx);
+                    for (&nx, jx) in normal_x.iter().zip(columns.clone()) {
+                        let n = ny * nx;
                         let j = jy * cw + jx;
                         match member[j] {
                             Some(b) => gram[a * k + b] += n,
@@ -371,18 +377,22 @@ impl SmoothFit {
     fn draw(&self, member: &[Option<usize>], values: &[[f64; 3]]) -> Vec<[f64; 3]> {
         let [ax, ay] = &self.operators;
         let (cw, ch, width) = (ax.cells, ay.cells, self.input.width);
-        let cell = |i: usize| member[i].map_or_else(|| [0, 1, 2].map(|c| self.fit.fitted[i][c]), |a| values[a]);
+        // [cells_y][cells_x]
+        let cells: Vec<[f64; 3]> = member
+            .iter()
+            .zip(&self.fit.fitted)
+            .map(|(m, f)| m.map_or_else(|| [f[0], f[1], f[2]], |a| values[a]))
+            .collect();
         // [cells_y][width]
         let mut rows = vec![[0.0f64; 3]; ch * width];
-        for j in 0..ch {
-            for x in 0..width {
+        for (row, out) in cells.chunks_exact(cw).zip(rows.chunks_exact_mut(width)) {
+            for (x, v) in out.iter_mut().enumerate() {
                 let (f, w) = ax.row(x);
-                let mut v = [0.0; 3];
-                for (a, &wa) in w.iter().enumerate().take(cw.saturating_sub(f)) {
-                    let value = cell(j * cw + f + a);
-                    (0..3).for_each(|c| v[c] += f64::from(wa) * value[c]);
+                let mut sum = [0.0; 3];
+                for (&wa, value) in w.iter().zip(&row[f.min(cw)..]) {
+                    (0..3).for_each(|c| sum[c] += f64::from(wa) * value[c]);
                 }
-                rows[j * width + x] = v;
+                *v = sum;
             }
         }
         let mut drawn = vec![[0.0f64; 3]; self.input.height * width];

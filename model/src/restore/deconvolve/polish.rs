@@ -140,19 +140,20 @@ fn row_error(rows: &Premultiplied, op: &AxisOperator) -> f64 {
             continue;
         }
         let whole = opaque == row.len();
-        projected.iter_mut().for_each(|p| *p = [0.0; 3]);
         if !whole {
             band.iter_mut().for_each(|b| *b = 0.0);
         }
         // Cell by cell, over the pixels that see it in ascending order (the same
         // sums as spreading each pixel over its cells).
-        for (i, sum) in projected.iter_mut().enumerate() {
+        for (i, out) in projected.iter_mut().enumerate() {
+            let mut sum = [0.0f64; 3];
             for &(x, wa) in columns.of(i) {
                 let p = row[x];
                 if p[3] >= FULLY_OPAQUE {
                     (0..3).for_each(|c| sum[c] += f64::from(wa) * f64::from(p[c]));
                 }
             }
+            *out = sum;
         }
         let mut squares = 0.0;
         for (x, p) in row.iter().enumerate() {
