@@ -335,8 +335,14 @@ impl SmoothFit {
                 let expected = if opaque && !(0.0..=255.0).contains(&mean[c]) {
                     Some(mean[c])
                 } else {
-                    let straight = (observed * to_straight).round();
-                    expected_beyond_clip(mean[c] * to_straight, sigma, straight).map(|e| e / to_straight)
+                    let straight = observed * to_straight;
+                    // Only a level that rounds to 0 or 255 is at a clip; most are
+                    // not, and they skip the rounding (a libm call).
+                    match (0.5..254.5).contains(&straight) {
+                        true => None,
+                        false => expected_beyond_clip(mean[c] * to_straight, sigma, straight.round())
+                            .map(|e| e / to_straight),
+                    }
                 };
                 if let Some(e) = expected {
                     change[c] = e - observed;
