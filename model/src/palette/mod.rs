@@ -7,7 +7,7 @@
 //! noise, so clean input keeps every distinct colour exactly.
 //!
 //! Least-squares colours of a smooth upscale are all unique, so frequency means
-//! nothing there: [`agglomerate`] groups them by merging the closest means instead.
+//! nothing there: [`agglomerate()`] groups them by merging the closest means instead.
 
 mod agglomerate;
 mod cluster;

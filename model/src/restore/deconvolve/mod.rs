@@ -58,7 +58,7 @@ const OPAQUE_FIT: f64 = 235.0;
 /// `√2 σ` per channel, `√6 σ` over three: this leaves room for 2 σ more.
 const SAME_COLOUR_SIGMAS: f64 = 5.0;
 /// A fitted colour of at most this many cells joins a common colour within twice
-/// the same-colour distance (see [`absorb_small_groups`]).
+/// the same-colour distance (see [`crate::palette::absorb_small_groups`]).
 const RARE_CELLS: usize = 3;
 /// Input pixels per cell (per axis) the least-squares fit reads at most; a larger
 /// upscale is read at every n-th pixel.
@@ -98,7 +98,7 @@ impl Premultiplied {
     }
 
     /// Every `stride`-th pixel of every `stride`-th row of these pixels, from
-    /// `stride / 2` (the rows of [`AxisOperator::every`]).
+    /// `stride / 2` (the rows of [`AxisOperator::strided`]).
     fn subsampled(self, stride: usize) -> Self {
         if stride <= 1 {
             return self;
@@ -116,7 +116,7 @@ impl Premultiplied {
     }
 
     /// Every `stride`-th pixel of every `stride`-th row of `image`, from `stride /
-    /// 2` (the rows of [`AxisOperator::every`]).
+    /// 2` (the rows of [`AxisOperator::strided`]).
     fn every(image: &RgbaImage, stride: usize) -> Self {
         let keep = |len: u32| (stride / 2..len as usize).step_by(stride);
         let pixels = keep(image.height())
