@@ -209,18 +209,20 @@ impl<'a> CellSolver<'a> {
         }
     }
 
-    /// The cells of `input` (linear in it; pixels and rows of zeros cost little,
-    /// so a sparse correction is solved cheaply).
+    /// The cells of `input` (linear in it; rows of zeros cost little, so a sparse
+    /// correction is solved cheaply).
     fn solve(&self, input: &Premultiplied) -> CellFit {
         let (ax, ay) = (self.ax, self.ay);
         let (cw, ch) = (ax.cells, ay.cells);
+        // Chunks of at least one: an empty axis leaves every buffer empty.
+        let (row_len, width) = (cw.max(1), input.width.max(1));
         // Along x: every input row projected on the cells. [height][cells_x]
         let mut projected_rows = vec![[0.0f64; 4]; input.height * cw];
         let columns = ax.columns();
         for (line, out) in input
             .pixels
-            .chunks_exact(input.width)
-            .zip(projected_rows.chunks_exact_mut(cw))
+            .chunks_exact(width)
+            .zip(projected_rows.chunks_exact_mut(row_len))
         {
             if line.iter().all(|p| *p == [0.0; 4]) {
                 continue; // a zero row projects to zeros
@@ -236,7 +238,7 @@ impl<'a> CellSolver<'a> {
         }
         // Along y: `A_yᵀ Y A_x`, [cells_y][cells_x].
         let mut projected = vec![[0.0f64; 4]; ch * cw];
-        for (y, src) in projected_rows.chunks_exact(cw).enumerate() {
+        for (y, src) in projected_rows.chunks_exact(row_len).enumerate() {
             let (f, w) = ay.row(y);
             for (b, &wb) in w.iter().enumerate().take(ch.saturating_sub(f)) {
                 for (d, s) in projected[(f + b) * cw..(f + b + 1) * cw].iter_mut().zip(src) {
@@ -248,7 +250,7 @@ impl<'a> CellSolver<'a> {
         // (A_xᵀA_x)⁻¹` solves each row of cells along x (not each input row),
         // then each column along y.
         let mut fitted = projected.clone();
-        fitted.chunks_exact_mut(cw).for_each(|row| self.fx.solve(row));
+        fitted.chunks_exact_mut(row_len).for_each(|row| self.fx.solve(row));
         let mut column = vec![[0.0f64; 4]; ch];
         for i in 0..cw {
             (0..ch).for_each(|j| column[j] = fitted[j * cw + i]);

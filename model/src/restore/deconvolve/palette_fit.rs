@@ -383,6 +383,8 @@ impl SmoothFit {
     fn draw(&self, member: &[Option<usize>], values: &[[f64; 3]]) -> Vec<[f64; 3]> {
         let [ax, ay] = &self.operators;
         let (cw, ch, width) = (ax.cells, ay.cells, self.input.width);
+        // Chunks of at least one: an empty axis leaves every buffer empty.
+        let (row_len, line_len) = (cw.max(1), width.max(1));
         // [cells_y][cells_x]
         let cells: Vec<[f64; 3]> = member
             .iter()
@@ -391,7 +393,7 @@ impl SmoothFit {
             .collect();
         // [cells_y][width]
         let mut rows = vec![[0.0f64; 3]; ch * width];
-        for (row, out) in cells.chunks_exact(cw).zip(rows.chunks_exact_mut(width)) {
+        for (row, out) in cells.chunks_exact(row_len).zip(rows.chunks_exact_mut(line_len)) {
             for (x, v) in out.iter_mut().enumerate() {
                 let (f, w) = ax.row(x);
                 let mut sum = [0.0; 3];
@@ -402,7 +404,7 @@ impl SmoothFit {
             }
         }
         let mut drawn = vec![[0.0f64; 3]; self.input.height * width];
-        for (y, line) in drawn.chunks_exact_mut(width).enumerate() {
+        for (y, line) in drawn.chunks_exact_mut(line_len).enumerate() {
             let (f, w) = ay.row(y);
             let taps = &w[..w.len().min(ch.saturating_sub(f))];
             for (x, d) in line.iter_mut().enumerate() {
@@ -427,9 +429,10 @@ impl SmoothFit {
         let [ax, ay] = &self.operators;
         let (cw, ch, width) = (ax.cells, ay.cells, self.input.width);
         let (columns_x, columns_y) = (ax.columns(), ay.columns());
+        let (row_len, line_len) = (cw.max(1), width.max(1));
         // [cells_y][width]
         let mut rows = vec![[0.0f64; 3]; ch * width];
-        for (j, row) in rows.chunks_exact_mut(width).enumerate() {
+        for (j, row) in rows.chunks_exact_mut(line_len).enumerate() {
             let taps = columns_y.of(j);
             for (x, d) in row.iter_mut().enumerate() {
                 let mut sum = [0.0f64; 3];
@@ -441,7 +444,7 @@ impl SmoothFit {
             }
         }
         let mut cells = vec![[0.0f64; 3]; ch * cw];
-        for (row, out) in rows.chunks_exact(width).zip(cells.chunks_exact_mut(cw)) {
+        for (row, out) in rows.chunks_exact(line_len).zip(cells.chunks_exact_mut(row_len)) {
             for (i, d) in out.iter_mut().enumerate() {
                 let mut sum = [0.0f64; 3];
                 for &(x, wa) in columns_x.of(i) {
