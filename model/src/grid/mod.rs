@@ -354,10 +354,11 @@ fn square_pixels(x: &AxisAnalysis, bx: Candidate, y: &AxisAnalysis, by: Candidat
 /// clearest spectral peaks of both axes, each fitted on both axes as square pixels;
 /// of those confident and a clear peak ([`PEAK_RESCUE_PROMINENCE`]) on both axes,
 /// the coarsest within [`PEAK_RESCUE_SHARE`] of the most confident (a half pitch of
-/// a large upscale is often as coherent as the pitch itself). On the dev split's large preset,
-/// where twenty sprites found no grid, the searches of each axis had settled on
-/// two to three times finer pitches that did not agree, while the true pitch was
-/// the clearest peak of both spectra (prominence 4-7) and fully coherent on both.
+/// a large upscale is often as coherent as the pitch itself). On the dev split's
+/// large preset, where twenty sprites found no grid, the searches of each axis had
+/// settled on two to three times finer pitches that did not agree, while the true
+/// pitch was the clearest peak of both spectra (prominence 4-7) and fully coherent
+/// on both.
 fn square_peak(x: &AxisAnalysis, y: &AxisAnalysis) -> Option<(Candidate, Candidate)> {
     let fits: Vec<(f32, Candidate, Candidate)> = x
         .peak_pitches()

@@ -28,7 +28,7 @@ pub(crate) struct AxisOperator {
 /// `Aᵀ y` summed cell by cell from it adds the same terms in the same order as one
 /// spread pixel by pixel (the zero weights it leaves out add nothing), and keeps
 /// each sum in registers.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct Columns {
     /// Where the entries of each cell start in `entries` (`cells + 1` of them).
     starts: Vec<usize>,
@@ -402,13 +402,18 @@ mod tests {
             .collect()
     }
 
-    /// For every kernel, unblurred and blurred by 0.3 cell: the drawing of test cells
-    /// by the operator of every one of 200 pixels and by `other` on the same axis.
-    fn drawings(other: impl Fn(UpscaleModel) -> AxisOperator) -> Vec<(UpscaleModel, Vec<f32>, Vec<f32>)> {
-        let cells: Vec<f32> = (0..40).map(|i| ((i * 37) % 11) as f32).collect();
+    /// Every kernel, unblurred and blurred by 0.3 cell.
+    fn models() -> impl Iterator<Item = UpscaleModel> {
         [Kernel::Nearest, Kernel::Bilinear, Kernel::Bicubic]
             .into_iter()
             .flat_map(|kernel| [0.0, 0.3].map(|blur| UpscaleModel { kernel, blur }))
+    }
+
+    /// For every one of [`models`]: the drawing of test cells by the operator of
+    /// every one of 200 pixels and by `other` on the same axis.
+    fn drawings(other: impl Fn(UpscaleModel) -> AxisOperator) -> Vec<(UpscaleModel, Vec<f32>, Vec<f32>)> {
+        let cells: Vec<f32> = (0..40).map(|i| ((i * 37) % 11) as f32).collect();
+        models()
             .map(|model| {
                 let full = apply(&AxisOperator::new(200, 40, 5.3, -7.1, model), &cells);
                 (model, full, apply(&other(model), &cells))
@@ -430,7 +435,7 @@ mod tests {
     #[test]
     fn the_columns_of_an_operator_project_as_its_rows_do() {
         let image: Vec<f32> = (0..200).map(|x| ((x * 53) % 17) as f32 - 8.0).collect();
-        for (model, _, _) in drawings(|model| AxisOperator::strided(200, 40, 5.3, -7.1, model, 3)) {
+        for model in models() {
             for op in [
                 AxisOperator::strided(200, 40, 5.3, -7.1, model, 3),
                 AxisOperator::binned(200, 40, 5.3, -7.1, model, 4),
