@@ -8,14 +8,10 @@ use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::Initializer;
 use burn::prelude::*;
 use burn::tensor::activation::{leaky_relu, softmax};
-use burn::tensor::module::deform_conv2d;
-use burn::tensor::ops::DeformConvOptions;
 
+use super::adacof;
 use super::encoder::{conv3, LEAK};
-use super::ops::{resize, warp, FlowScales};
-
-/// Image channels (premultiplied RGBA).
-const CHANNELS: usize = 4;
+use super::ops::{warp, FlowScales};
 
 /// The foreground path.
 #[derive(Module, Debug)]
@@ -61,8 +57,9 @@ impl<B: Backend> ForegroundPath<B> {
     /// pyramid levels `fine0`, `fine1` (`[batch, c, h/2, w/2]`). `[batch, 4, h, w]`
     ///
     /// Both frames are first warped along the motion to time `t`; the kernels then
-    /// gather around those positions. Kernels are predicted (and normalised) at half
-    /// resolution and resized, which keeps every tap's weights summing to one.
+    /// gather around those positions ([`adacof::gather`]). Kernels are predicted (and
+    /// normalised) at half resolution and upsampled bilinearly, which keeps every
+    /// tap's weights summing to one.
     pub fn forward(
         &self,
         frame0: Tensor<B, 4>,
@@ -72,8 +69,6 @@ impl<B: Backend> ForegroundPath<B> {
         fine0: Tensor<B, 4>,
         fine1: Tensor<B, 4>,
     ) -> Tensor<B, 4> {
-        let [b, _, h, w] = frame0.dims();
-        let [_, _, h2, w2] = fine0.dims();
         let k = self.taps();
         let device = frame0.device();
         let aligned1 = warp(fine1, flow.half.clone());
@@ -98,18 +93,12 @@ impl<B: Backend> ForegroundPath<B> {
         let prior =
             Tensor::<B, 1>::from_floats([prior0, prior1].concat().as_slice(), &device).reshape([1, 2 * k, 1, 1]);
         let weights = softmax(self.weights.forward(x.clone()) + prior, 1); // [b, 2k, h/2, w/2]
-        let weights0 = resize(weights.clone().slice([0..b, 0..k, 0..h2, 0..w2]), [h, w]);
-        let weights1 = resize(weights.slice([0..b, k..2 * k, 0..h2, 0..w2]), [h, w]);
-        let offsets0 = resize(self.offsets0.forward(x.clone()), [h, w]); // [b, 2k, h, w]
-        let offsets1 = resize(self.offsets1.forward(x), [h, w]);
+        let offsets0 = self.offsets0.forward(x.clone()); // [b, 2k, h/2, w/2]
+        let offsets1 = self.offsets1.forward(x);
 
         let full_flow = flow.full; // [b, 2 (x, y), h, w]
         let moved0 = warp(frame0, full_flow.clone() * (-t as f64));
         let moved1 = warp(frame1, full_flow * (1.0 - t as f64));
-        let ones = Tensor::<B, 4>::ones([CHANNELS, 1, side, side], &device);
-        let pad = self.kernel_size / 2;
-        let options = || DeformConvOptions::new([1, 1], [pad, pad], [1, 1], CHANNELS, 1);
-        deform_conv2d(moved0, offsets0, ones.clone(), Some(weights0), None, options())
-            + deform_conv2d(moved1, offsets1, ones, Some(weights1), None, options())
+        adacof::gather([moved0, moved1], weights, [offsets0, offsets1], self.kernel_size)
     }
 }

@@ -6,7 +6,8 @@
 //! volumes (9 x 9 window per level, coarse to fine) give the motion. The
 //! [`background`] path fits an 8 x 8 grid of affine motions (pans, zooms) and warps
 //! both frames along it; the [`foreground`] path moves sprites with
-//! AdaCoF deformable kernels (9 x 9 taps, a weight and an offset each per pixel); the
+//! AdaCoF deformable kernels (9 x 9 taps, a weight and an offset each per pixel,
+//! gathered by [`adacof`], fused on the host at inference); the
 //! [`compositor`] mixes the two with a learned soft mask and refines the result.
 //! RGBA in and out (premultiplied inside the network).
 //!
@@ -15,6 +16,7 @@
 //! batches), [`training`] (losses, the patch discriminator) and [`inference`]
 //! ([`interpolate`]).
 
+pub mod adacof;
 pub mod background;
 pub mod compositor;
 pub mod correlation;

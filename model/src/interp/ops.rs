@@ -4,6 +4,7 @@
 use burn::prelude::*;
 use burn::tensor::module::interpolate;
 use burn::tensor::ops::{GridSampleOptions, GridSamplePaddingMode, InterpolateMode, InterpolateOptions};
+use burn::tensor::TensorData;
 
 /// Samples `image` at every pixel's position moved by `displacement` (bilinear,
 /// border clamped): `out(x) = image(x + displacement(x))`.
@@ -72,7 +73,20 @@ pub fn unit_features<B: Backend>(x: Tensor<B, 4>) -> Tensor<B, 4> {
 /// Correlation volume: the mean product of `a`'s features with `b`'s at every
 /// displacement within `radius` (a (2r+1) x (2r+1) window, rows then columns,
 /// zero outside `b`). `[batch, c, h, w]` x 2 -> `[batch, (2r+1)^2, h, w]`
+///
+/// Without autodiff (inference) it is computed on the host in one pass, the same
+/// products summed over the channels in the same order; with autodiff, burn's ops
+/// make 81 shifted copies and products of the features.
 pub fn correlation<B: Backend>(a: Tensor<B, 4>, b: Tensor<B, 4>, radius: usize) -> Tensor<B, 4> {
+    if B::ad_enabled(&a.device()) {
+        correlation_with_ops(a, b, radius)
+    } else {
+        correlation_on_host(a, b, radius)
+    }
+}
+
+/// [`correlation`] with burn's ops (differentiable).
+fn correlation_with_ops<B: Backend>(a: Tensor<B, 4>, b: Tensor<B, 4>, radius: usize) -> Tensor<B, 4> {
     let [n, c, h, w] = a.dims();
     let r = radius;
     let padded = Tensor::<B, 4>::zeros([n, c, h + 2 * r, w + 2 * r], &a.device())
@@ -85,6 +99,47 @@ pub fn correlation<B: Backend>(a: Tensor<B, 4>, b: Tensor<B, 4>, radius: usize) 
         }
     }
     Tensor::cat(planes, 1)
+}
+
+/// [`correlation`] in plain loops over host copies of the features, vectorised
+/// along the rows. `[batch, c, h, w]` x 2 -> `[batch, (2r+1)^2, h, w]`
+fn correlation_on_host<B: Backend>(a: Tensor<B, 4>, b: Tensor<B, 4>, radius: usize) -> Tensor<B, 4> {
+    let [n, c, h, w] = a.dims();
+    let device = a.device();
+    let read = |t: Tensor<B, 4>| -> Vec<f32> { t.into_data().convert::<f32>().to_vec().unwrap_or_default() };
+    let (a, b) = (read(a), read(b));
+    let side = 2 * radius + 1;
+    let plane = h * w;
+    let mut out = vec![0.0f32; n * side * side * plane];
+    for batch in 0..n {
+        for dy in 0..side {
+            for dx in 0..side {
+                let k = dy * side + dx;
+                let target = &mut out[(batch * side * side + k) * plane..][..plane];
+                // Rows and columns of `a` whose partner (y + dy - r, x + dx - r) lies in `b`.
+                let ys = radius.saturating_sub(dy)..(h + radius).saturating_sub(dy).min(h);
+                let xs = radius.saturating_sub(dx)..(w + radius).saturating_sub(dx).min(w);
+                if ys.is_empty() || xs.is_empty() {
+                    continue; // the shift moves `b` off `a` entirely: zero
+                }
+                for channel in 0..c {
+                    let a_plane = &a[(batch * c + channel) * plane..][..plane];
+                    let b_plane = &b[(batch * c + channel) * plane..][..plane];
+                    for y in ys.clone() {
+                        let by = y + dy - radius;
+                        let row = &mut target[y * w + xs.start..y * w + xs.end];
+                        let a_row = &a_plane[y * w + xs.start..y * w + xs.end];
+                        let b_start = by * w + xs.start + dx - radius;
+                        let b_row = &b_plane[b_start..b_start + xs.len()];
+                        for ((t, &u), &v) in row.iter_mut().zip(a_row).zip(b_row) {
+                            *t += u * v;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Tensor::from_data(TensorData::new(out, [n, side * side, h, w]), &device)
 }
 
 /// The displacement (x, y) each position's correlation peak points to, as the
@@ -129,6 +184,26 @@ mod tests {
         let got = out.slice([0..1, 0..1, 0..5, 0..6]);
         got.into_data()
             .assert_approx_eq::<f32>(&expected.into_data(), Default::default());
+    }
+
+    #[test]
+    fn the_host_correlation_equals_burns_ops() {
+        let device = Default::default();
+        for (radius, [h, w]) in [(4, [12, 10]), (1, [3, 7]), (2, [1, 1])] {
+            let features = |seed: usize| {
+                let data: Vec<f32> = (0..2 * 5 * h * w)
+                    .map(|i| (((i + seed) as u64 * 2_654_435_761) % 101) as f32 / 50.0 - 1.0)
+                    .collect();
+                data
+            };
+            let tensor = |data: &[f32]| Tensor::<B, 1>::from_floats(data, &device).reshape([2, 5, h, w]);
+            let (a, b) = (features(0), features(17));
+            let host = correlation_on_host(tensor(&a), tensor(&b), radius);
+            let ops = correlation_with_ops(tensor(&a), tensor(&b), radius);
+            assert_eq!(host.dims(), ops.dims());
+            let difference: f32 = (host - ops).abs().max().into_scalar();
+            assert!(difference < 1e-5, "radius {radius}: {difference}");
+        }
     }
 
     #[test]

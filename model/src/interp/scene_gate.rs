@@ -15,8 +15,7 @@
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::module::avg_pool2d;
-
-use super::ops::correlation;
+use burn::tensor::TensorData;
 
 /// Pooling factors of the levels the block matching runs at (1/2, 1/4 and 1/8).
 const POOLS: [usize; 3] = [2, 4, 8];
@@ -94,21 +93,89 @@ struct BlockMatch<B: Backend> {
 }
 
 /// Sums of squared differences between 3 x 3 blocks of `a` and `b` at every
-/// displacement of the search window. `[batch, c, h, w]` x 2 -> [`BlockMatch`]
+/// displacement of the search window, divided by 9 (zero padding).
+/// `[batch, c, h, w]` x 2 -> [`BlockMatch`]
+///
+/// Computed on the host: the statistics read only the frames, so nothing needs a
+/// gradient, and burn's ops would build and pool an 81-channel volume.
 fn block_matching<B: Backend>(a: Tensor<B, 4>, b: Tensor<B, 4>) -> BlockMatch<B> {
-    let [n, _, h, w] = a.dims();
-    let a_squared = a.clone().powi_scalar(2).sum_dim(1); // [batch, 1, h, w]
-    let b_squared = b.clone().powi_scalar(2).sum_dim(1);
-    // |a - b|^2 = |a|^2 + |b|^2 - 2 a.b at every displacement. [batch, 81, h, w]
-    let b_squared_moved = correlation(Tensor::ones_like(&a_squared), b_squared, RADIUS);
-    let differences = (b_squared_moved + a_squared - correlation(a, b, RADIUS) * 2.0).clamp_min(0.0);
-    let blocks = avg_pool2d(differences, [3, 3], [1, 1], [1, 1], true, false);
-    let centre = (2 * RADIUS + 1) * RADIUS + RADIUS;
-    let window = (2 * RADIUS + 1) * (2 * RADIUS + 1);
-    BlockMatch {
-        still: blocks.clone().slice([0..n, centre..centre + 1, 0..h, 0..w]),
-        best: blocks.slice([0..n, 0..window, 0..h, 0..w]).min_dim(1),
+    let [n, c, h, w] = a.dims();
+    let device = a.device();
+    let (a, b) = (host(a), host(b));
+    let plane = h * w;
+    let side = 2 * RADIUS + 1;
+    let mut best = vec![f32::INFINITY; n * plane];
+    let mut still = vec![0.0f32; n * plane];
+    let (mut difference, mut rows, mut blocks) = (vec![0.0f32; plane], vec![0.0f32; plane], vec![0.0f32; plane]);
+    for batch in 0..n {
+        let a = &a[batch * c * plane..][..c * plane];
+        let b = &b[batch * c * plane..][..c * plane];
+        let squared = |x: &[f32]| -> Vec<f32> {
+            (0..plane)
+                .map(|i| (0..c).map(|ch| x[ch * plane + i] * x[ch * plane + i]).sum())
+                .collect()
+        };
+        let (a_squared, b_squared) = (squared(a), squared(b));
+        for dy in 0..side {
+            for dx in 0..side {
+                // |a - b|^2 = |a|^2 + |b|^2 - 2 a.b; `b` is zero outside the frame.
+                for y in 0..h {
+                    for x in 0..w {
+                        let (by, bx) = ((y + dy).wrapping_sub(RADIUS), (x + dx).wrapping_sub(RADIUS));
+                        let i = y * w + x;
+                        let (b_sq, dot) = if by < h && bx < w {
+                            let j = by * w + bx;
+                            (
+                                b_squared[j],
+                                (0..c).map(|ch| a[ch * plane + i] * b[ch * plane + j]).sum::<f32>(),
+                            )
+                        } else {
+                            (0.0, 0.0)
+                        };
+                        difference[i] = (b_sq + a_squared[i] - dot * 2.0).max(0.0);
+                    }
+                }
+                box_mean_3x3(&difference, &mut rows, &mut blocks, h, w);
+                let best = &mut best[batch * plane..][..plane];
+                for (m, v) in best.iter_mut().zip(&blocks) {
+                    *m = m.min(*v);
+                }
+                if (dy, dx) == (RADIUS, RADIUS) {
+                    still[batch * plane..][..plane].copy_from_slice(&blocks);
+                }
+            }
+        }
     }
+    let tensor = |data: Vec<f32>| Tensor::from_data(TensorData::new(data, [n, 1, h, w]), &device);
+    BlockMatch {
+        best: tensor(best),
+        still: tensor(still),
+    }
+}
+
+/// The 3 x 3 box mean of `x` (`h` x `w`, zero outside, always divided by 9) into
+/// `out`, through the row sums in `rows`.
+fn box_mean_3x3(x: &[f32], rows: &mut [f32], out: &mut [f32], h: usize, w: usize) {
+    for y in 0..h {
+        let row = &x[y * w..][..w];
+        for xx in 0..w {
+            let left = if xx > 0 { row[xx - 1] } else { 0.0 };
+            let right = if xx + 1 < w { row[xx + 1] } else { 0.0 };
+            rows[y * w + xx] = left + row[xx] + right;
+        }
+    }
+    for y in 0..h {
+        for xx in 0..w {
+            let up = if y > 0 { rows[(y - 1) * w + xx] } else { 0.0 };
+            let down = if y + 1 < h { rows[(y + 1) * w + xx] } else { 0.0 };
+            out[y * w + xx] = (up + rows[y * w + xx] + down) / 9.0;
+        }
+    }
+}
+
+/// A tensor's values on the host.
+fn host<B: Backend, const D: usize>(x: Tensor<B, D>) -> Vec<f32> {
+    x.into_data().convert::<f32>().to_vec().unwrap_or_default()
 }
 
 /// Squared distance of every position to the frame's mean colour. `[batch, c, h, w]`
@@ -137,32 +204,44 @@ fn histogram_distance<B: Backend>(frame0: Tensor<B, 4>, frame1: Tensor<B, 4>) ->
     distance * present
 }
 
-/// Alpha-weighted soft colour histogram, as shares of the frame's area.
-/// `[batch, 4, h, w]` -> `[batch, BINS^3]`
+/// Alpha-weighted soft colour histogram, as shares of the frame's area, of the frame
+/// averaged over 2 x 2 blocks; tent weights per channel (1 at a bin's centre, 0 at
+/// its neighbours'). Computed on the host (no gradient is needed), where each pixel
+/// adds to at most 8 bins. `[batch, 4, h, w]` -> `[batch, BINS^3]`
 fn colour_histogram<B: Backend>(frame: Tensor<B, 4>) -> Tensor<B, 2> {
     let frame = avg_pool2d(frame, [2, 2], [2, 2], [0, 0], true, false);
     let [n, _, h, w] = frame.dims();
-    let alpha = frame.clone().slice([0..n, 3..4, 0..h, 0..w]);
-    let colour = frame.slice([0..n, 0..3, 0..h, 0..w]) / alpha.clone().clamp_min(1e-3); // straight
-    let device = colour.device();
-    let centres: Vec<f32> = (0..BINS).map(|k| k as f32 / (BINS - 1) as f32).collect();
-    let centres = Tensor::<B, 1>::from_floats(centres.as_slice(), &device).reshape([1, BINS, 1, 1]);
-    // Tent weights per channel: 1 at a bin's centre, 0 at its neighbours'. [batch, BINS, h, w]
-    let tents = |channel: usize| {
-        let v = colour.clone().slice([0..n, channel..channel + 1, 0..h, 0..w]);
-        ((v - centres.clone()).abs() * -((BINS - 1) as f32))
-            .add_scalar(1.0)
-            .clamp_min(0.0)
-    };
-    let (r, g, b) = (tents(0), tents(1), tents(2));
-    let joint = r.reshape([n, BINS, 1, 1, h, w])
-        * g.reshape([n, 1, BINS, 1, h, w])
-        * b.reshape([n, 1, 1, BINS, h, w])
-        * alpha.reshape([n, 1, 1, 1, h, w]); // [batch, BINS, BINS, BINS, h, w]
-    joint
-        .reshape([n, BINS * BINS * BINS, h * w])
-        .mean_dim(2)
-        .reshape([n, BINS * BINS * BINS])
+    let device = frame.device();
+    let data = host(frame);
+    let plane = h * w;
+    let scale = (BINS - 1) as f32;
+    let mut histogram = vec![0.0f32; n * BINS * BINS * BINS];
+    for batch in 0..n {
+        let planes = &data[batch * 4 * plane..][..4 * plane];
+        let bins = &mut histogram[batch * BINS * BINS * BINS..][..BINS * BINS * BINS];
+        for i in 0..plane {
+            let alpha = planes[3 * plane + i];
+            // Straight colour, and its (bin, weight) pairs per channel.
+            let tents = |channel: usize| {
+                let v = planes[channel * plane + i] / alpha.max(1e-3) * scale;
+                let low = (v.floor().max(0.0) as usize).min(BINS - 1);
+                let weight = |k: usize| (1.0 - (v - k as f32).abs()).max(0.0);
+                let high = (low + 1).min(BINS - 1);
+                [(low, weight(low)), (high, if high == low { 0.0 } else { weight(high) })]
+            };
+            let (r, g, b) = (tents(0), tents(1), tents(2));
+            for (ri, rw) in r {
+                for (gi, gw) in g {
+                    for (bi, bw) in b {
+                        bins[(ri * BINS + gi) * BINS + bi] += rw * gw * bw * alpha;
+                    }
+                }
+            }
+        }
+    }
+    let pixels = plane.max(1) as f32;
+    histogram.iter_mut().for_each(|v| *v /= pixels);
+    Tensor::from_data(TensorData::new(histogram, [n, BINS * BINS * BINS]), &device)
 }
 
 #[cfg(test)]
@@ -196,6 +275,51 @@ mod tests {
 
     fn statistics(a: Tensor<B, 4>, b: Tensor<B, 4>) -> Vec<f32> {
         cut_statistics(a, b).into_data().to_vec().unwrap()
+    }
+
+    #[test]
+    fn block_matching_finds_a_shift_within_its_window() {
+        let (a, b) = (texture(24, 0, 5), texture(24, 3, 5));
+        let found = block_matching(a.clone(), b);
+        let values = |t: Tensor<B, 4>| -> Vec<f32> { t.into_data().to_vec().unwrap() };
+        let (best, still) = (values(found.best), values(found.still));
+        // Away from the borders (and the wrap-around seam of the shifted texture) a
+        // 3 px shift is matched exactly, and no motion is far worse.
+        for y in 2..22 {
+            for x in 5..20 {
+                let i = y * 24 + x;
+                assert!(
+                    best[i] < 1e-5 && still[i] > 0.01,
+                    "({x}, {y}): {} {}",
+                    best[i],
+                    still[i]
+                );
+            }
+        }
+        // Against itself: no difference anywhere.
+        let same = block_matching(a.clone(), a);
+        assert!(values(same.still).iter().all(|v| v.abs() < 1e-5));
+    }
+
+    #[test]
+    fn the_histogram_puts_a_colour_in_its_bins_in_proportion_to_alpha() {
+        // Straight colour (1/3, 0.5, 1) at alpha 0.5 over the whole 4 x 4 frame.
+        let (w, h) = (4, 4);
+        let premultiplied = [1.0 / 3.0, 0.5, 1.0].map(|v| v * 0.5);
+        let data: Vec<f32> = premultiplied
+            .into_iter()
+            .chain([0.5])
+            .flat_map(|v| std::iter::repeat_n(v, w * h))
+            .collect();
+        let frame = Tensor::<B, 1>::from_floats(data.as_slice(), &Default::default()).reshape([1, 4, h, w]);
+        let histogram: Vec<f32> = colour_histogram(frame).into_data().to_vec().unwrap();
+        let bin = |r: usize, g: usize, b: usize| histogram[(r * BINS + g) * BINS + b];
+        // Red on bin 1, green halfway between bins 1 and 2, blue on bin 3.
+        assert!(
+            (bin(1, 1, 3) - 0.25).abs() < 1e-5 && (bin(1, 2, 3) - 0.25).abs() < 1e-5,
+            "{histogram:?}"
+        );
+        assert!((histogram.iter().sum::<f32>() - 0.5).abs() < 1e-5);
     }
 
     #[test]
