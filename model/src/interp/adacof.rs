@@ -184,7 +184,7 @@ fn gather_on_host<B: Backend>(
     // Every map of one half-resolution pixel side by side: both frames' weights,
     // then frame 0's offsets, then frame 1's. [batch, h2 * w2, 6 k]
     let record = 6 * taps;
-    let read = |t: Tensor<B, 4>| -> Vec<f32> { t.into_data().convert::<f32>().to_vec().unwrap_or_default() };
+    let read = |t: Tensor<B, 4>| -> Vec<f32> { t.into_data().convert::<f32>().into_vec().unwrap_or_default() };
     let [offsets0, offsets1] = offsets;
     let maps = [read(weights), read(offsets0), read(offsets1)];
     let frames = [read(moved[0].clone()), read(moved[1].clone())];

@@ -101,13 +101,23 @@ fn correlation_with_ops<B: Backend>(a: Tensor<B, 4>, b: Tensor<B, 4>, radius: us
     Tensor::cat(planes, 1)
 }
 
-/// [`correlation`] in plain loops over host copies of the features, vectorised
-/// along the rows. `[batch, c, h, w]` x 2 -> `[batch, (2r+1)^2, h, w]`
+/// [`correlation`] on host copies of the features. `[batch, c, h, w]` x 2 ->
+/// `[batch, (2r+1)^2, h, w]`
 fn correlation_on_host<B: Backend>(a: Tensor<B, 4>, b: Tensor<B, 4>, radius: usize) -> Tensor<B, 4> {
     let [n, c, h, w] = a.dims();
     let device = a.device();
-    let read = |t: Tensor<B, 4>| -> Vec<f32> { t.into_data().convert::<f32>().to_vec().unwrap_or_default() };
-    let (a, b) = (read(a), read(b));
+    let read = |t: Tensor<B, 4>| -> Vec<f32> { t.into_data().convert::<f32>().into_vec().unwrap_or_default() };
+    let out = correlation_planes(&read(a), &read(b), [n, c, h, w], radius);
+    let side = 2 * radius + 1;
+    Tensor::from_data(TensorData::new(out, [n, side * side, h, w]), &device)
+}
+
+/// The correlation volume of row-major planes `a` and `b` (`dims` = [batch,
+/// channels, h, w] each) in plain loops, vectorised along the rows: for every
+/// displacement (rows, then columns of the window), the sum over the channels of
+/// `a` times `b` moved by it (zero outside `b`). `-> [batch][(2r+1)^2][h * w]`
+pub(crate) fn correlation_planes(a: &[f32], b: &[f32], dims: [usize; 4], radius: usize) -> Vec<f32> {
+    let [n, c, h, w] = dims;
     let side = 2 * radius + 1;
     let plane = h * w;
     let mut out = vec![0.0f32; n * side * side * plane];
@@ -139,7 +149,7 @@ fn correlation_on_host<B: Backend>(a: Tensor<B, 4>, b: Tensor<B, 4>, radius: usi
             }
         }
     }
-    Tensor::from_data(TensorData::new(out, [n, side * side, h, w]), &device)
+    out
 }
 
 /// The displacement (x, y) each position's correlation peak points to, as the

@@ -17,6 +17,8 @@ use burn::prelude::*;
 use burn::tensor::module::avg_pool2d;
 use burn::tensor::TensorData;
 
+use super::ops::correlation_planes;
+
 /// Pooling factors of the levels the block matching runs at (1/2, 1/4 and 1/8).
 const POOLS: [usize; 3] = [2, 4, 8];
 /// Search radius of the block matching at every level: a 9 x 9 window.
@@ -103,46 +105,37 @@ fn block_matching<B: Backend>(a: Tensor<B, 4>, b: Tensor<B, 4>) -> BlockMatch<B>
     let device = a.device();
     let (a, b) = (host(a), host(b));
     let plane = h * w;
-    let side = 2 * RADIUS + 1;
+    let window = (2 * RADIUS + 1) * (2 * RADIUS + 1);
+    let centre = window / 2;
+    let squared = |x: &[f32]| -> Vec<f32> {
+        (0..n * plane)
+            .map(|i| {
+                let (batch, p) = (i / plane, i % plane);
+                (0..c).map(|ch| x[(batch * c + ch) * plane + p].powi(2)).sum()
+            })
+            .collect()
+    };
+    let (a_squared, b_squared) = (squared(&a), squared(&b));
+    // |a - b|^2 = |a|^2 + |b|^2 - 2 a.b at every displacement (`b` zero outside).
+    let products = correlation_planes(&a, &b, [n, c, h, w], RADIUS); // [n][window][h * w]
+    let b_squared_moved = correlation_planes(&vec![1.0; n * plane], &b_squared, [n, 1, h, w], RADIUS);
     let mut best = vec![f32::INFINITY; n * plane];
     let mut still = vec![0.0f32; n * plane];
     let (mut difference, mut rows, mut blocks) = (vec![0.0f32; plane], vec![0.0f32; plane], vec![0.0f32; plane]);
     for batch in 0..n {
-        let a = &a[batch * c * plane..][..c * plane];
-        let b = &b[batch * c * plane..][..c * plane];
-        let squared = |x: &[f32]| -> Vec<f32> {
-            (0..plane)
-                .map(|i| (0..c).map(|ch| x[ch * plane + i] * x[ch * plane + i]).sum())
-                .collect()
-        };
-        let (a_squared, b_squared) = (squared(a), squared(b));
-        for dy in 0..side {
-            for dx in 0..side {
-                // |a - b|^2 = |a|^2 + |b|^2 - 2 a.b; `b` is zero outside the frame.
-                for y in 0..h {
-                    for x in 0..w {
-                        let (by, bx) = ((y + dy).wrapping_sub(RADIUS), (x + dx).wrapping_sub(RADIUS));
-                        let i = y * w + x;
-                        let (b_sq, dot) = if by < h && bx < w {
-                            let j = by * w + bx;
-                            (
-                                b_squared[j],
-                                (0..c).map(|ch| a[ch * plane + i] * b[ch * plane + j]).sum::<f32>(),
-                            )
-                        } else {
-                            (0.0, 0.0)
-                        };
-                        difference[i] = (b_sq + a_squared[i] - dot * 2.0).max(0.0);
-                    }
-                }
-                box_mean_3x3(&difference, &mut rows, &mut blocks, h, w);
-                let best = &mut best[batch * plane..][..plane];
-                for (m, v) in best.iter_mut().zip(&blocks) {
-                    *m = m.min(*v);
-                }
-                if (dy, dx) == (RADIUS, RADIUS) {
-                    still[batch * plane..][..plane].copy_from_slice(&blocks);
-                }
+        let a_squared = &a_squared[batch * plane..][..plane];
+        for k in 0..window {
+            let at = (batch * window + k) * plane;
+            let (product, moved) = (&products[at..][..plane], &b_squared_moved[at..][..plane]);
+            for (((d, &m), &a2), &p) in difference.iter_mut().zip(moved).zip(a_squared).zip(product) {
+                *d = (m + a2 - p * 2.0).max(0.0);
+            }
+            box_mean_3x3(&difference, &mut rows, &mut blocks, h, w);
+            for (m, v) in best[batch * plane..][..plane].iter_mut().zip(&blocks) {
+                *m = m.min(*v);
+            }
+            if k == centre {
+                still[batch * plane..][..plane].copy_from_slice(&blocks);
             }
         }
     }
@@ -175,7 +168,7 @@ fn box_mean_3x3(x: &[f32], rows: &mut [f32], out: &mut [f32], h: usize, w: usize
 
 /// A tensor's values on the host.
 fn host<B: Backend, const D: usize>(x: Tensor<B, D>) -> Vec<f32> {
-    x.into_data().convert::<f32>().to_vec().unwrap_or_default()
+    x.into_data().convert::<f32>().into_vec().unwrap_or_default()
 }
 
 /// Squared distance of every position to the frame's mean colour. `[batch, c, h, w]`
