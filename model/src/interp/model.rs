@@ -114,9 +114,15 @@ impl<B: Backend> LayeredInterpolator<B> {
 
     /// The second part of [`Self::forward`]: both frames' feature pyramids and the
     /// motion between them (every level at 1/2 to 1/16 resolution).
+    ///
+    /// Both frames go through the encoder as one batch (twice the batch, one pass of
+    /// every convolution: more work per call for burn's threads).
     pub fn analyse(&self, frame0: Tensor<B, 4>, frame1: Tensor<B, 4>) -> Analysis<B> {
-        let p0 = self.encoder.forward(frame0);
-        let p1 = self.encoder.forward(frame1);
+        let [b, _, _, _] = frame0.dims();
+        let both = self.encoder.forward(Tensor::cat(vec![frame0, frame1], 0));
+        // Every level `[2 batch, c, h_l, w_l]`: frame 0's items first.
+        let p0: Vec<Tensor<B, 4>> = both.iter().map(|level| level.clone().narrow(0, 0, b)).collect();
+        let p1: Vec<Tensor<B, 4>> = both.into_iter().map(|level| level.narrow(0, b, b)).collect();
         let motion = self.motion.forward(&p0, &p1);
         Analysis { p0, p1, motion }
     }
