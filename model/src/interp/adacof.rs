@@ -100,7 +100,10 @@ impl PaddedFrame {
 /// reads and the writes stay in cache.
 fn interleave(sources: &[&[f32]], pixels: usize) -> Vec<f32> {
     const BLOCK: usize = 64;
-    let record: usize = sources.iter().map(|s| s.len() / pixels.max(1)).sum();
+    if pixels == 0 {
+        return Vec::new();
+    }
+    let record: usize = sources.iter().map(|s| s.len() / pixels).sum();
     let mut out = vec![0.0; pixels * record];
     for start in (0..pixels).step_by(BLOCK) {
         let end = (start + BLOCK).min(pixels);
@@ -170,6 +173,71 @@ fn gather_with_ops<B: Backend>(
         + deform_conv2d(moved1, offsets1, ones, Some(weights1), None, options())
 }
 
+/// Both frames' half-resolution kernel maps of one batch item, interleaved per pixel
+/// (both frames' tap weights, then frame 0's (y, x) offsets, then frame 1's), and
+/// how they upsample to the output.
+struct KernelMaps<'a> {
+    /// `[h2 * w2][record]`
+    records: &'a [f32],
+    /// Values per half-resolution pixel (6 taps).
+    record: usize,
+    /// Width of the maps.
+    w2: usize,
+    /// Upsampling of the output rows from the maps' rows.
+    rows: &'a [(usize, usize, f32)],
+    /// Upsampling of the output columns from the maps' columns.
+    cols: &'a [(usize, usize, f32)],
+    /// Kernel side.
+    kernel_size: usize,
+}
+
+impl KernelMaps<'_> {
+    /// The gathered value of output pixel (`x`, `y`): the maps upsampled into
+    /// `scratch` (`record` long), then both frames' taps sampled and summed.
+    fn pixel(&self, frames: &[PaddedFrame; 2], y: usize, x: usize, scratch: &mut [f32]) -> [f32; CHANNELS] {
+        let (y_low, y_high, yw) = self.rows[y];
+        let (x_low, x_high, xw) = self.cols[x];
+        let corner = |yy: usize, xx: usize| &self.records[(yy * self.w2 + xx) * self.record..][..self.record];
+        let (pa, pb, pc, pd) = (
+            corner(y_low, x_low),
+            corner(y_low, x_high),
+            corner(y_high, x_low),
+            corner(y_high, x_high),
+        );
+        let (ca, cb) = ((1.0 - xw) * (1.0 - yw), xw * (1.0 - yw));
+        let (cc, cd) = ((1.0 - xw) * yw, xw * yw);
+        for (j, r) in scratch.iter_mut().enumerate() {
+            *r = pa[j] * ca + pb[j] * cb + pc[j] * cc + pd[j] * cd;
+        }
+        let side = self.kernel_size;
+        let taps = side * side;
+        let pad = (side / 2) as f32;
+        let mut total = [0.0f32; CHANNELS];
+        for (f, frame) in frames.iter().enumerate() {
+            let mut sum = [0.0f32; CHANNELS];
+            let weights = &scratch[f * taps..][..taps];
+            let offsets = &scratch[2 * taps + f * 2 * taps..][..2 * taps];
+            for kh in 0..side {
+                for kw in 0..side {
+                    let k = kh * side + kw;
+                    let base_h = (y + kh) as f32 - pad;
+                    let base_w = (x + kw) as f32 - pad;
+                    frame.add_sample(
+                        base_h + offsets[2 * k],
+                        base_w + offsets[2 * k + 1],
+                        weights[k],
+                        &mut sum,
+                    );
+                }
+            }
+            for c in 0..CHANNELS {
+                total[c] += sum[c];
+            }
+        }
+        total
+    }
+}
+
 /// [`gather`] fused on the host, one chunk of rows per thread.
 fn gather_on_host<B: Backend>(
     moved: [Tensor<B, 4>; 2],
@@ -180,68 +248,40 @@ fn gather_on_host<B: Backend>(
     let [batch, _, h, w] = moved[0].dims();
     let [_, _, h2, w2] = weights.dims();
     let device = moved[0].device();
-    let taps = kernel_size * kernel_size;
-    // Every map of one half-resolution pixel side by side: both frames' weights,
-    // then frame 0's offsets, then frame 1's. [batch, h2 * w2, 6 k]
-    let record = 6 * taps;
+    if [batch, h, w, h2, w2].contains(&0) {
+        return Tensor::zeros([batch, CHANNELS, h, w], &device);
+    }
     let read = |t: Tensor<B, 4>| -> Vec<f32> { t.into_data().convert::<f32>().into_vec().unwrap_or_default() };
     let [offsets0, offsets1] = offsets;
     let maps = [read(weights), read(offsets0), read(offsets1)];
     let frames = [read(moved[0].clone()), read(moved[1].clone())];
-    let rows = upsampling_axis(h2, h);
-    let cols = upsampling_axis(w2, w);
-    let pad = (kernel_size / 2) as f32;
+    let (rows, cols) = (upsampling_axis(h2, h), upsampling_axis(w2, w));
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(h);
+    let rows_per_thread = h.div_ceil(threads);
     let mut out = vec![0.0f32; batch * CHANNELS * h * w];
     for b in 0..batch {
         let records = interleave(&maps.each_ref().map(|m| batch_item(m, b, batch)), h2 * w2);
+        let kernels = KernelMaps {
+            records: &records,
+            record: 6 * kernel_size * kernel_size,
+            w2,
+            rows: &rows,
+            cols: &cols,
+            kernel_size,
+        };
         let images = frames
             .each_ref()
             .map(|f| PaddedFrame::new(batch_item(f, b, batch), h, w));
         // [h * w][4], interleaved: one chunk of rows per thread.
         let mut pixels = vec![0.0f32; h * w * CHANNELS];
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(h.max(1));
-        let rows_per_thread = h.div_ceil(threads).max(1);
         std::thread::scope(|scope| {
             for (chunk, block) in pixels.chunks_mut(rows_per_thread * w * CHANNELS).enumerate() {
-                let (records, images, rows, cols) = (&records, &images, &rows, &cols);
+                let (kernels, images) = (&kernels, &images);
                 scope.spawn(move || {
-                    let mut r = vec![0.0f32; record];
+                    let mut scratch = vec![0.0f32; kernels.record];
                     for (i, px) in block.chunks_exact_mut(CHANNELS).enumerate() {
                         let (y, x) = (chunk * rows_per_thread + i / w, i % w);
-                        let (y_low, y_high, yw) = rows[y];
-                        let (x_low, x_high, xw) = cols[x];
-                        let corner = |yy: usize, xx: usize| &records[(yy * w2 + xx) * record..][..record];
-                        let (pa, pb, pc, pd) = (
-                            corner(y_low, x_low),
-                            corner(y_low, x_high),
-                            corner(y_high, x_low),
-                            corner(y_high, x_high),
-                        );
-                        let (ca, cb) = ((1.0 - xw) * (1.0 - yw), xw * (1.0 - yw));
-                        let (cc, cd) = ((1.0 - xw) * yw, xw * yw);
-                        for j in 0..record {
-                            r[j] = pa[j] * ca + pb[j] * cb + pc[j] * cc + pd[j] * cd;
-                        }
-                        let mut total = [0.0f32; CHANNELS];
-                        for (f, image) in images.iter().enumerate() {
-                            let mut sum = [0.0f32; CHANNELS];
-                            let offsets = &r[2 * taps + f * 2 * taps..][..2 * taps];
-                            for kh in 0..kernel_size {
-                                for kw in 0..kernel_size {
-                                    let k = kh * kernel_size + kw;
-                                    let base_h = (y + kh) as f32 - pad;
-                                    let base_w = (x + kw) as f32 - pad;
-                                    let (sh, sw) = (base_h + offsets[2 * k], base_w + offsets[2 * k + 1]);
-                                    image.add_sample(sh, sw, r[f * taps + k], &mut sum);
-                                }
-                            }
-                            for c in 0..CHANNELS {
-                                total[c] += sum[c];
-                            }
-                        }
-                        px.copy_from_slice(&total);
+                        px.copy_from_slice(&kernels.pixel(images, y, x, &mut scratch));
                     }
                 });
             }
