@@ -53,7 +53,7 @@ fn the_gate_holds_every_cut_and_draws_most_pans_at_every_size() {
     // The gate reads ratios of the frames' own block matching, so the same gate
     // serves 32 px and 128 px frames. 16 shots per size (camera pans of up to 12 px
     // with sprites moving: over a third of a 32 px frame) and 16 cuts between them.
-    // Measured with the shipped weights: 4, 2, 2 and 0 shots held at 32, 48, 64 and
+    // Measured with the shipped weights: 4, 1, 2 and 0 shots held at 32, 48, 64 and
     // 128 px (the gate leans to holding: a missed cut weighs 3 held pairs in its
     // fit); the first release's gate held every 128 px shot.
     for (size, most_held) in [(32, 5), (48, 4), (64, 4), (128, 1)] {
