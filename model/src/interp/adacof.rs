@@ -17,7 +17,7 @@ use burn::tensor::module::deform_conv2d;
 use burn::tensor::ops::DeformConvOptions;
 use burn::tensor::TensorData;
 
-use super::ops::resize;
+use super::ops::{host_values, resize};
 
 /// Image channels (premultiplied RGBA).
 const CHANNELS: usize = 4;
@@ -251,10 +251,10 @@ fn gather_on_host<B: Backend>(
     if [batch, h, w, h2, w2].contains(&0) {
         return Tensor::zeros([batch, CHANNELS, h, w], &device);
     }
-    let read = |t: Tensor<B, 4>| -> Vec<f32> { t.into_data().convert::<f32>().into_vec().unwrap_or_default() };
     let [offsets0, offsets1] = offsets;
-    let maps = [read(weights), read(offsets0), read(offsets1)];
-    let frames = [read(moved[0].clone()), read(moved[1].clone())];
+    let maps = [host_values(weights), host_values(offsets0), host_values(offsets1)];
+    let [moved0, moved1] = moved;
+    let frames = [host_values(moved0), host_values(moved1)];
     let (rows, cols) = (upsampling_axis(h2, h), upsampling_axis(w2, w));
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(h);
     let rows_per_thread = h.div_ceil(threads);

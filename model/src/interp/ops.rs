@@ -106,10 +106,15 @@ fn correlation_with_ops<B: Backend>(a: Tensor<B, 4>, b: Tensor<B, 4>, radius: us
 fn correlation_on_host<B: Backend>(a: Tensor<B, 4>, b: Tensor<B, 4>, radius: usize) -> Tensor<B, 4> {
     let [n, c, h, w] = a.dims();
     let device = a.device();
-    let read = |t: Tensor<B, 4>| -> Vec<f32> { t.into_data().convert::<f32>().into_vec().unwrap_or_default() };
-    let out = correlation_planes(&read(a), &read(b), [n, c, h, w], radius);
+    let out = correlation_planes(&host_values(a), &host_values(b), [n, c, h, w], radius);
     let side = 2 * radius + 1;
     Tensor::from_data(TensorData::new(out, [n, side * side, h, w]), &device)
+}
+
+/// A tensor's values on the host, row-major (for the host kernels of inference).
+pub(crate) fn host_values<B: Backend, const D: usize>(x: Tensor<B, D>) -> Vec<f32> {
+    // Converted to f32 first, so taking the buffer cannot fail on its type.
+    x.into_data().convert::<f32>().into_vec().unwrap_or_default()
 }
 
 /// The correlation volume of row-major planes `a` and `b` (`dims` = [batch,

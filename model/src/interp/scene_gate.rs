@@ -17,7 +17,7 @@ use burn::prelude::*;
 use burn::tensor::module::avg_pool2d;
 use burn::tensor::TensorData;
 
-use super::ops::correlation_planes;
+use super::ops::{correlation_planes, host_values};
 
 /// Pooling factors of the levels the block matching runs at (1/2, 1/4 and 1/8).
 const POOLS: [usize; 3] = [2, 4, 8];
@@ -103,7 +103,7 @@ struct BlockMatch<B: Backend> {
 fn block_matching<B: Backend>(a: Tensor<B, 4>, b: Tensor<B, 4>) -> BlockMatch<B> {
     let [n, c, h, w] = a.dims();
     let device = a.device();
-    let (a, b) = (host(a), host(b));
+    let (a, b) = (host_values(a), host_values(b));
     let plane = h * w;
     let window = (2 * RADIUS + 1) * (2 * RADIUS + 1);
     let centre = window / 2;
@@ -166,11 +166,6 @@ fn box_mean_3x3(x: &[f32], rows: &mut [f32], out: &mut [f32], h: usize, w: usize
     }
 }
 
-/// A tensor's values on the host.
-fn host<B: Backend, const D: usize>(x: Tensor<B, D>) -> Vec<f32> {
-    x.into_data().convert::<f32>().into_vec().unwrap_or_default()
-}
-
 /// Squared distance of every position to the frame's mean colour. `[batch, c, h, w]`
 /// -> `[batch, 1, h, w]`
 fn centred_energy<B: Backend>(x: Tensor<B, 4>) -> Tensor<B, 4> {
@@ -205,7 +200,7 @@ fn colour_histogram<B: Backend>(frame: Tensor<B, 4>) -> Tensor<B, 2> {
     let frame = avg_pool2d(frame, [2, 2], [2, 2], [0, 0], true, false);
     let [n, _, h, w] = frame.dims();
     let device = frame.device();
-    let data = host(frame);
+    let data = host_values(frame);
     let plane = h * w;
     let scale = (BINS - 1) as f32;
     let mut histogram = vec![0.0f32; n * BINS * BINS * BINS];
